@@ -1,0 +1,2 @@
+"""wsseg: weakly supervised semantic segmentation."""
+__version__ = "0.1.0"

@@ -1,0 +1,48 @@
+"""Loading user checkpoints safely (weights_only) with errors that say what was expected."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+_WHERE = {
+    'SAM': 'https://github.com/facebookresearch/segment-anything#model-checkpoints '
+           '(sam_vit_b_01ec64.pth, sam_vit_l_0b3195.pth, sam_vit_h_4b8939.pth)',
+    'CLIP': 'open_clip pretrained weights (e.g. the ViT-B-32 openai checkpoint), saved locally',
+    'ImageNet ResNet': 'torchvision ResNet weights (e.g. resnet18-f37072fd.pth from download.pytorch.org)',
+    'SimCLR': 'the checkpoint written by tools/pretrain_simclr.py',
+    'wsseg': 'a checkpoint written by tools/train.py in its work_dir',
+}
+
+
+class CheckpointError(FileNotFoundError):
+    """A checkpoint is missing, unreadable or does not fit the model."""
+
+
+def require_file(path: str | Path, kind: str) -> Path:
+    """Return ``path`` or raise naming the file and where that kind of checkpoint comes from."""
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise CheckpointError(f'{kind} checkpoint not found: {p}. Get it from: {_WHERE.get(kind, "its provider")}, '
+                              'and pass its local path in the config.')
+    return p
+
+
+def load_state_dict_file(path: str | Path, kind: str, strict_keys: bool = True) -> dict:
+    """Load a state dict with ``torch.load(weights_only=True)``: no arbitrary unpickling.
+
+    Accepts a bare state dict or one nested under ``state_dict`` / ``model``.
+    """
+    p = require_file(path, kind)
+    from wsseg.utils.setup_env import allow_runner_checkpoint_globals
+    allow_runner_checkpoint_globals()   # mmengine Runner checkpoints carry a message hub
+    try:
+        obj = torch.load(p, map_location='cpu', weights_only=True)
+    except Exception as e:  # pickle errors, truncated files, disallowed globals
+        raise CheckpointError(f'{p}: cannot load as a {kind} checkpoint with weights_only=True ({e})') from e
+    for key in ('state_dict', 'model'):
+        if isinstance(obj, dict) and key in obj and isinstance(obj[key], dict):
+            obj = obj[key]
+    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise CheckpointError(f'{p}: not a {kind} state dict (expected a mapping of names to tensors)')
+    return obj
