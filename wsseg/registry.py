@@ -12,7 +12,8 @@ from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
 
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['wsseg.datasets'])
-TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS, locations=['wsseg.datasets'])
+TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
+                      locations=['wsseg.datasets', 'wsseg.weak'])
 MODELS = Registry('model', parent=MMENGINE_MODELS,
                   locations=['wsseg.models', 'wsseg.losses', 'wsseg.logic'])
 METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['wsseg.evaluation'])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from mmengine.dataset import BaseDataset
 
+from wsseg.registry import TRANSFORMS
 from wsseg.structures import ClassMeta, make_palette
 from wsseg.utils.io import DataError
 
@@ -31,14 +32,17 @@ class WeakSegDataset(BaseDataset):
 
     def __init__(self, *args, ignore_index: int = 255, **kwargs):
         self.ignore_index = ignore_index
+        # build wsseg transforms here, so the dataset works outside a 'wsseg'-scoped Runner too
+        pipeline = kwargs.get('pipeline') or []
+        kwargs['pipeline'] = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
         super().__init__(*args, **kwargs)
 
-    def full_init(self):
-        if self._fully_initialized:
-            return
-        super().full_init()
-        if len(self.data_list) == 0:
+    def filter_data(self) -> list[dict]:
+        # runs before mmengine serialises (and empties) data_list
+        data_list = super().filter_data()
+        if not data_list:
             raise DataError(f'{self.describe()}: the dataset is empty (no image found)')
+        return data_list
 
     def _load_metainfo(self, metainfo=None):
         meta = super()._load_metainfo(metainfo)

@@ -177,7 +177,7 @@ class PackSegInputs:
         self.target = target
 
     def __call__(self, results: dict) -> dict:
-        img = np.ascontiguousarray(results['img'])
+        img = np.array(results['img'], copy=True)   # PIL arrays are read-only
         gt = results.get('gt_seg_map')
         weak = results.get('weak')
         target = None

@@ -34,8 +34,6 @@ def load_state_dict_file(path: str | Path, kind: str, strict_keys: bool = True) 
     Accepts a bare state dict or one nested under ``state_dict`` / ``model``.
     """
     p = require_file(path, kind)
-    from wsseg.utils.setup_env import allow_runner_checkpoint_globals
-    allow_runner_checkpoint_globals()   # mmengine Runner checkpoints carry a message hub
     try:
         obj = torch.load(p, map_location='cpu', weights_only=True)
     except Exception as e:  # pickle errors, truncated files, disallowed globals

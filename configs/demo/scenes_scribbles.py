@@ -1,0 +1,43 @@
+# The demo: synthetic scenes (wsseg/datasets/synthetic.py) -> simulated 3% scribbles ->
+# DeepLabV3+ R18 trained with partial CE -> pseudo-masks on train -> mIoU on val.
+_base_ = ['../_base_/default_runtime.py', '../_base_/schedules/iters.py',
+          '../_base_/models/deeplabv3plus_r18.py']
+data_root = 'demo_out/data'
+classes = ('background', 'disc', 'square', 'triangle', 'stripes')
+num_classes = len(classes)
+max_iters = 300
+model = dict(net=dict(num_classes=num_classes, aspp_channels=64),
+             losses=[dict(type='PartialCrossEntropy')])
+weak_sources = [dict(type='Scribbles', simulate=True, coverage=0.03, seed=0)]
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='LoadMask'),
+    dict(type='LoadWeakLabels', sources=weak_sources),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackSegInputs', target='partial'),
+]
+test_pipeline = [dict(type='LoadImage'), dict(type='LoadMask'), dict(type='PackSegInputs', target='none')]
+# Pseudo-labelling the train split keeps each image's own scribbles (known to be right).
+pseudo_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='LoadMask'),
+    dict(type='LoadWeakLabels', sources=weak_sources),
+    dict(type='PackSegInputs', target='none'),
+]
+_dataset = dict(type='FolderDataset', data_root=data_root, classes=classes)
+train_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
+                        sampler=dict(type='InfiniteSampler', shuffle=True),
+                        collate_fn=dict(type='pseudo_collate'),
+                        dataset=dict(_dataset, split='train', pipeline=train_pipeline))
+val_dataloader = dict(batch_size=8, num_workers=0, persistent_workers=False,
+                      sampler=dict(type='DefaultSampler', shuffle=False),
+                      collate_fn=dict(type='pseudo_collate'),
+                      dataset=dict(_dataset, split='val', pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='SegIoUMetric', num_classes=num_classes, classes=classes)
+test_evaluator = val_evaluator
+pseudo_dataset = dict(_dataset, split='train', pipeline=pseudo_pipeline)
+pseudo_labeller = dict(type='NetworkPseudoLabeller', min_confidence=0.0, keep_weak=True)
+train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+param_scheduler = [dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=max_iters, by_epoch=False)]
+default_hooks = dict(checkpoint=dict(interval=max_iters), logger=dict(interval=25))

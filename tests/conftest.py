@@ -1,0 +1,33 @@
+"""Shared fixtures. Real data comes from ../shared/data beside the repository."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+os.environ.setdefault('HF_HUB_OFFLINE', '1')   # never reach for a model hub in tests
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope='session', autouse=True)
+def _register():
+    from wsseg.utils.setup_env import register_all_modules
+    register_all_modules()
+
+
+@pytest.fixture(scope='session')
+def shared_data() -> Path:
+    """``../shared/data``, or skip: the real sample images live outside the repository."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f'real sample data not found at {SHARED_DATA} (the shared/ folder beside the repo)')
+    return SHARED_DATA
+
+
+@pytest.fixture(scope='session')
+def repo_root() -> Path:
+    return REPO

@@ -1,0 +1,165 @@
+"""Score a folder of predicted (or pseudo-) masks against a folder of ground-truth masks.
+
+``python tools/eval_masks.py PRED_DIR GT_DIR [--num-classes K | --classes a,b,c]
+[--ignore-index 255] [--out DIR] [--allow-missing]``
+
+Files are matched by stem (``a.png`` <-> ``a.png``/``a.bmp``...). Ground-truth pixels equal to
+the ignore index are not scored; prediction pixels equal to it (undecided pixels of a
+pseudo-mask) are not scored either, and their share is reported as the labelled fraction
+(share of non-ignore pixels in the predictions). Prints a per-class table and writes
+``confusion.png`` and ``metrics.json`` (scores in percent) to ``--out`` (default
+``PRED_DIR/../eval``). Without ``--num-classes``/``--classes`` a ``classes.txt`` beside or above
+GT_DIR is used.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from wsseg.evaluation.confusion import (confusion_matrix, format_table,  # noqa: E402
+                                        scores_from_confusion)
+from wsseg.utils.io import DataError, read_mask  # noqa: E402
+from wsseg.visualization.plots import plot_confusion  # noqa: E402
+
+MASK_EXTS = ('.png', '.bmp', '.tif', '.tiff')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('pred_dir', type=Path)
+    p.add_argument('gt_dir', type=Path)
+    g = p.add_mutually_exclusive_group()
+    g.add_argument('--num-classes', type=int)
+    g.add_argument('--classes', help='comma-separated class names, in index order')
+    p.add_argument('--ignore-index', type=int, default=255)
+    p.add_argument('--out', type=Path, help='output folder (default PRED_DIR/../eval)')
+    p.add_argument('--allow-missing', action='store_true',
+                   help='report and skip files without a counterpart instead of failing')
+    p.add_argument('--no-progress', action='store_true')
+    return p.parse_args(argv)
+
+
+def list_masks(folder: Path) -> dict[str, Path]:
+    """Mask files of ``folder`` by stem; two files with one stem is a DataError."""
+    if not folder.is_dir():
+        raise DataError(f'{folder}: mask folder not found')
+    out: dict[str, Path] = {}
+    for f in sorted(folder.iterdir()):
+        if f.suffix.lower() in MASK_EXTS and f.is_file() and not f.name.startswith('.'):
+            if f.stem in out:
+                raise DataError(f'{f}: two masks share the stem {f.stem!r} ({out[f.stem].name})')
+            out[f.stem] = f
+    return out
+
+
+def resolve_classes(args) -> list[str]:
+    if args.classes:
+        return [c.strip() for c in args.classes.split(',') if c.strip()]
+    if args.num_classes:
+        return [str(i) for i in range(args.num_classes)]
+    for d in (args.gt_dir, args.gt_dir.parent, args.gt_dir.parent.parent):
+        f = d / 'classes.txt'
+        if f.is_file():
+            names = [ln.strip() for ln in f.read_text().splitlines() if ln.strip()]
+            if names:
+                return names
+    raise ValueError('eval_masks: give --num-classes or --classes (no classes.txt found beside or '
+                     f'above {args.gt_dir})')
+
+
+def match(pred: dict[str, Path], gt: dict[str, Path], allow_missing: bool) -> tuple[list[str], dict]:
+    """Stems present in both, and the files without a counterpart (DataError unless allowed)."""
+    no_gt = sorted(set(pred) - set(gt))
+    no_pred = sorted(set(gt) - set(pred))
+    missing = {'no_ground_truth': [str(pred[s]) for s in no_gt],
+               'no_prediction': [str(gt[s]) for s in no_pred]}
+    if (no_gt or no_pred) and not allow_missing:
+        parts = []
+        if no_gt:
+            parts.append(f'{len(no_gt)} prediction(s) without ground truth, e.g. {pred[no_gt[0]]}')
+        if no_pred:
+            parts.append(f'{len(no_pred)} ground-truth mask(s) without prediction, e.g. {gt[no_pred[0]]}')
+        raise DataError('; '.join(parts) + ' (use --allow-missing to skip them)')
+    return sorted(set(pred) & set(gt)), missing
+
+
+def _clean(x):
+    """JSON-safe: NaN -> None, numpy -> Python."""
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _clean(x.tolist())
+    if isinstance(x, (float, np.floating)):
+        return None if math.isnan(float(x)) else float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    classes = resolve_classes(args)
+    k = len(classes)
+    pred_files, gt_files = list_masks(args.pred_dir), list_masks(args.gt_dir)
+    if not pred_files:
+        raise DataError(f'{args.pred_dir}: no mask files ({", ".join(MASK_EXTS)}) found')
+    stems, missing = match(pred_files, gt_files, args.allow_missing)
+    if not stems:
+        raise DataError(f'{args.pred_dir}: no file stem is shared with the ground truth in {args.gt_dir}')
+    for key, files in missing.items():
+        for f in files:
+            print(f'skipped ({key.replace("_", " ")}): {f}')
+    cm = np.zeros((k, k), np.int64)
+    labelled = total = 0
+    for stem in tqdm(stems, desc='eval_masks', disable=args.no_progress, file=sys.stderr):
+        gt = read_mask(gt_files[stem], num_classes=k, ignore_index=args.ignore_index)
+        pred = read_mask(pred_files[stem], num_classes=k, ignore_index=args.ignore_index)
+        if pred.shape != gt.shape:
+            raise DataError(f'{pred_files[stem]}: prediction size {pred.shape[1]}x{pred.shape[0]} (WxH) '
+                            f'differs from its ground truth {gt_files[stem]} ({gt.shape[1]}x{gt.shape[0]})')
+        cm += confusion_matrix(pred, gt, k, args.ignore_index)
+        labelled += int((pred != args.ignore_index).sum())
+        total += pred.size
+    s = scores_from_confusion(cm)
+    print(format_table(classes, {'IoU': s['IoU'], 'Precision': s['Precision'], 'Recall': s['Recall'],
+                                 'F1': s['F1'], 'support': s['support']}))
+    frac = labelled / total if total else float('nan')
+    print(f"mIoU {100 * s['mIoU']:.2f}  aAcc {100 * s['aAcc']:.2f}  mAcc {100 * s['mAcc']:.2f}  "
+          f"macro F1 {100 * s['macro_F1']:.2f}  weighted F1 {100 * s['weighted_F1']:.2f}  "
+          f'labelled fraction {frac:.4f}  ({len(stems)} images)')
+    out = args.out or (args.pred_dir.resolve().parent / 'eval')
+    out.mkdir(parents=True, exist_ok=True)
+    result = {
+        'units': 'scores in percent; labelled_fraction in 0..1',
+        'num_images': len(stems), 'classes': classes, 'ignore_index': args.ignore_index,
+        'mIoU': 100 * s['mIoU'], 'aAcc': 100 * s['aAcc'], 'mAcc': 100 * s['mAcc'],
+        'macro_F1': 100 * s['macro_F1'], 'weighted_F1': 100 * s['weighted_F1'],
+        'labelled_fraction': frac,
+        'per_class': {c: {'IoU': 100 * s['IoU'][i], 'precision': 100 * s['Precision'][i],
+                          'recall': 100 * s['Recall'][i], 'F1': 100 * s['F1'][i],
+                          'support': s['support'][i]} for i, c in enumerate(classes)},
+        'confusion_matrix': cm, 'missing': missing,
+        'pred_dir': str(args.pred_dir), 'gt_dir': str(args.gt_dir),
+    }
+    result = _clean(result)
+    (out / 'metrics.json').write_text(json.dumps(result, indent=1))
+    plot_confusion(cm, classes, out / 'confusion.png')
+    print(f'wrote {out / "metrics.json"} and {out / "confusion.png"}')
+    return result
+
+
+if __name__ == '__main__':
+    try:
+        main()
+    except DataError as e:
+        sys.exit(f'error: {e}')

@@ -1,0 +1,61 @@
+"""Train a model from an mmengine config: ``python tools/train.py CONFIG [--work-dir D] [--resume]``."""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+import os.path as osp
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from wsseg.utils.setup_env import register_all_modules  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('config')
+    p.add_argument('--work-dir', help='where logs and checkpoints go (default work_dirs/<config name>)')
+    p.add_argument('--resume', nargs='?', const='auto', default=None,
+                   help='resume from the latest checkpoint in work_dir, or from a given checkpoint path')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction, help='override config keys: a.b=1')
+    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
+    p.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    return p.parse_args(argv)
+
+
+def build_runner(args) -> Runner:
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        'work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume:
+        cfg.resume, cfg.load_from = True, args.resume
+    if cfg.get('default_scope') == 'mmseg':
+        from wsseg.stage2 import prepare_mmseg
+        prepare_mmseg()
+    return Runner.from_cfg(cfg)
+
+
+def main(argv=None) -> None:
+    t0 = time.time()
+    runner = build_runner(parse_args(argv))
+    runner.train()
+    if runner.rank == 0:   # for tools/benchmark.py: wall time and the peak memory of this process
+        stats = dict(wall_s=round(time.time() - t0, 1),
+                     peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+        Path(runner.work_dir, 'run_stats.json').write_text(json.dumps(stats))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,7 @@
+"""Datasets and pipeline transforms (importing registers them)."""
+from .base import WeakSegDataset  # noqa: F401
+from .coco import CocoInstancesDataset  # noqa: F401
+from .deepseagrass import DeepSeagrassFrames, DeepSeagrassPatches  # noqa: F401
+from .folder import CamVidDataset, FolderDataset, ISBIDataset, SUIMDataset  # noqa: F401
+from .transforms import LoadImage, LoadMask, PackSegInputs, RandomCrop, RandomFlip, Resize  # noqa: F401
+from .voc import VOCDataset  # noqa: F401

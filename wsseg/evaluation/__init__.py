@@ -1,0 +1,4 @@
+"""Metrics: confusion matrices, segmentation IoU, patch classification scores (importing registers them)."""
+from .confusion import confusion_matrix, labelled_fraction, scores_from_confusion  # noqa: F401
+from .patch_metric import PatchMetric  # noqa: F401
+from .seg_metric import SegIoUMetric  # noqa: F401

@@ -1,0 +1,3 @@
+"""Models (importing registers them in MODELS)."""
+from .deeplab import DeepLabV3Plus  # noqa: F401
+from .segmentor import SegDataPreprocessor, WeakSegmentor  # noqa: F401

@@ -1,0 +1,78 @@
+"""DeepLabV3+ on a torchvision ResNet: the core's pure-PyTorch segmentation network.
+
+Used wherever wsseg trains a network itself (demo, dense and logic losses, benchmarks);
+the second stage uses mmsegmentation's models instead.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torchvision.models import resnet18, resnet34, resnet50
+from torchvision.models.segmentation.deeplabv3 import ASPP
+
+from wsseg.registry import MODELS
+from wsseg.utils.checkpoint import load_state_dict_file
+
+_RESNETS = {18: resnet18, 34: resnet34, 50: resnet50}
+
+
+def _unstride(layer: nn.Sequential, dilation: int) -> None:
+    """Remove a ResNet stage's stride and dilate its 3x3 convs instead (keeps resolution)."""
+    for m in layer.modules():
+        if isinstance(m, nn.Conv2d):
+            if m.stride == (2, 2):
+                m.stride = (1, 1)
+            if m.kernel_size == (3, 3):
+                m.dilation, m.padding = (dilation, dilation), (dilation, dilation)
+
+
+@MODELS.register_module()
+class DeepLabV3Plus(nn.Module):
+    """ResNet trunk, ASPP on the last stage, and a decoder fusing the stride-4 features.
+
+    Args:
+        num_classes: output channels.
+        depth: ResNet depth (18, 34 or 50).
+        output_stride: 8, 16 or 32; lower keeps more resolution and costs more.
+        pretrained: optional path to a torchvision ResNet state dict (no download here).
+    """
+
+    def __init__(self, num_classes: int, depth: int = 18, output_stride: int = 16,
+                 aspp_rates: tuple[int, ...] = (6, 12, 18), aspp_channels: int = 128,
+                 pretrained: str | None = None):
+        super().__init__()
+        if depth not in _RESNETS:
+            raise ValueError(f'DeepLabV3Plus: depth must be one of {list(_RESNETS)}, got {depth}')
+        if output_stride not in (8, 16, 32):
+            raise ValueError(f'DeepLabV3Plus: output_stride must be 8, 16 or 32, got {output_stride}')
+        r = _RESNETS[depth](weights=None)
+        if pretrained:
+            r.load_state_dict(load_state_dict_file(pretrained, 'ImageNet ResNet', strict_keys=False),
+                              strict=False)
+        if output_stride <= 16:
+            _unstride(r.layer4, 2 if output_stride == 16 else 4)
+        if output_stride == 8:
+            _unstride(r.layer3, 2)
+        self.stem = nn.Sequential(r.conv1, r.bn1, r.relu, r.maxpool)
+        self.layer1, self.layer2, self.layer3, self.layer4 = r.layer1, r.layer2, r.layer3, r.layer4
+        c_low, c_high = (64, 512) if depth < 50 else (256, 2048)
+        self.aspp = ASPP(c_high, list(aspp_rates), aspp_channels)
+        self.low_proj = nn.Sequential(nn.Conv2d(c_low, 48, 1, bias=False), nn.BatchNorm2d(48), nn.ReLU(True))
+        self.decoder = nn.Sequential(
+            nn.Conv2d(aspp_channels + 48, aspp_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(aspp_channels), nn.ReLU(True),
+            nn.Conv2d(aspp_channels, aspp_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(aspp_channels), nn.ReLU(True))
+        self.classifier = nn.Conv2d(aspp_channels, num_classes, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) normalised image -> (B, K, H, W) logits."""
+        size = x.shape[-2:]
+        low = self.layer1(self.stem(x))
+        high = self.aspp(self.layer4(self.layer3(self.layer2(low))))
+        high = F.interpolate(high, size=low.shape[-2:], mode='bilinear', align_corners=False)
+        y = self.classifier(self.decoder(torch.cat([high, self.low_proj(low)], 1)))
+        return F.interpolate(y, size=size, mode='bilinear', align_corners=False)
