@@ -1,0 +1,106 @@
+"""Superpixels from scikit-image (SLIC or Felzenszwalb), cached per image.
+
+The logic loss sees the same image many times (every epoch, or every iteration when the
+pseudo-labeller fine-tunes on one image), so superpixel maps are kept in an LRU cache keyed by
+``blake2b(image bytes, shape, method, sorted params)``: the same uint8 pixels with the same
+settings never run the segmentation twice, while a different image, a different augmentation
+of it, or different settings is a miss. ``SUPERPIXEL_CACHE`` is the process-wide cache;
+``SUPERPIXEL_CACHE.hits`` / ``.misses`` count lookups.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+
+import numpy as np
+import torch
+
+METHODS = {
+    'slic': dict(n_segments=100, compactness=10.0, sigma=1.0),
+    'felzenszwalb': dict(scale=100.0, sigma=0.8, min_size=20),
+}
+
+
+def check_method(method: str, params: dict | None = None) -> dict:
+    """The full parameter dict for ``method`` (defaults overridden by ``params``).
+
+    Unknown methods or parameter names are a ``ValueError``.
+    """
+    if method not in METHODS:
+        raise ValueError(f'superpixel method {method!r} is not one of {sorted(METHODS)}')
+    params = dict(params or {})
+    unknown = set(params) - set(METHODS[method])
+    if unknown:
+        raise ValueError(f'superpixel method {method!r} has no parameter(s) {sorted(unknown)}; '
+                         f'it takes {sorted(METHODS[method])}')
+    return {**METHODS[method], **params}
+
+
+def _segment(image: np.ndarray, method: str, params: dict) -> np.ndarray:
+    """Run scikit-image on an (H, W, 3) uint8 image; labels (H, W) int64 from 0."""
+    from skimage.segmentation import felzenszwalb, slic
+    if method == 'slic':
+        labels = slic(image, start_label=0, channel_axis=-1, **params)
+    else:
+        labels = felzenszwalb(image, channel_axis=-1, **params)
+    return np.asarray(labels, np.int64)
+
+
+def to_uint8(image: torch.Tensor) -> np.ndarray:
+    """A (3, H, W) float tensor in [0, 1] as an (H, W, 3) uint8 array on the CPU."""
+    if image.ndim != 3 or image.shape[0] != 3:
+        raise ValueError(f'expected a (3, H, W) image, got shape {tuple(image.shape)}')
+    x = (image.detach().float().clamp(0, 1) * 255).round().to(torch.uint8)
+    return x.permute(1, 2, 0).cpu().numpy()
+
+
+class SuperpixelCache:
+    """An LRU map from (image bytes, method, params) to superpixel labels."""
+
+    def __init__(self, maxsize: int = 512):
+        self.maxsize = int(maxsize)
+        self._store: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(image: np.ndarray, method: str, params: dict) -> bytes:
+        h = hashlib.blake2b(digest_size=16)
+        h.update(np.ascontiguousarray(image).tobytes())
+        h.update(repr((image.shape, str(image.dtype), method, sorted(params.items()))).encode())
+        return h.digest()
+
+    def get(self, image: np.ndarray, method: str = 'slic', params: dict | None = None) -> np.ndarray:
+        """Superpixel labels (H, W) int64 of an (H, W, 3) uint8 image, computed at most once."""
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(f'expected an (H, W, 3) uint8 image, got {image.shape} {image.dtype}')
+        params = check_method(method, params)
+        k = self.key(image, method, params)
+        if k in self._store:
+            self.hits += 1
+            self._store.move_to_end(k)
+            return self._store[k]
+        self.misses += 1
+        labels = _segment(image, method, params)
+        labels.setflags(write=False)
+        self._store[k] = labels
+        while len(self._store) > self.maxsize:
+            self._store.popitem(last=False)
+        return labels
+
+    def clear(self) -> None:
+        self._store.clear()
+        self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+SUPERPIXEL_CACHE = SuperpixelCache()
+
+
+def superpixel_labels(image: torch.Tensor | np.ndarray, method: str = 'slic', params: dict | None = None,
+                cache: SuperpixelCache | None = None) -> np.ndarray:
+    """Superpixel labels of one image: a (3, H, W) tensor in [0, 1] or an (H, W, 3) uint8 array."""
+    arr = to_uint8(image) if isinstance(image, torch.Tensor) else np.asarray(image)
+    return (SUPERPIXEL_CACHE if cache is None else cache).get(arr, method, params)
