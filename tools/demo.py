@@ -104,24 +104,23 @@ def main(argv=None) -> dict:
     labeller.run(val_ds, val_dir)
     final = score_folder(val_dir, data / 'masks' / 'val', k)
 
+    palette = runner.train_dataloader.dataset.class_meta.palette
     ids = sorted(p.stem for p in (data / 'masks' / 'val').glob('*.png'))[:4]
-    imgs = [read_image(next((data / 'images' / 'val').glob(f'{i}.*'))) for i in ids]
-    save_overlay_grid(out / 'overlays_val.png', imgs,
-                      [[read_mask(data / 'masks' / 'val' / f'{i}.png') for i in ids],
-                       [read_mask(val_dir / f'{i}.png') for i in ids]],
-                      titles=['image', 'ground truth', 'prediction'], palette=runner.train_dataloader.dataset.class_meta.palette)
+    save_overlay_grid(out / 'overlays_val.png',
+                      [read_image(next((data / 'images' / 'val').glob(f'{i}.*'))) for i in ids],
+                      [[read_mask(data / 'masks' / 'val' / f'{i}.png'), read_mask(val_dir / f'{i}.png')]
+                       for i in ids],
+                      titles=['ground truth', 'prediction'], palette=palette, row_names=ids)
     tids = sorted(p.stem for p in scribble_dir.glob('*.png'))[:4]
     save_overlay_grid(out / 'overlays_train.png',
                       [read_image(next((data / 'images' / 'train').glob(f'{i}.*'))) for i in tids],
-                      [[read_mask(data / 'masks' / 'train' / f'{i}.png') for i in tids],
-                       [read_mask(scribble_dir / f'{i}.png') for i in tids],
-                       [read_mask(pseudo_dir / f'{i}.png') for i in tids]],
-                      titles=['image', 'ground truth', 'scribbles', 'pseudo-mask'],
-                      palette=runner.train_dataloader.dataset.class_meta.palette)
+                      [[read_mask(data / 'masks' / 'train' / f'{i}.png'), read_mask(scribble_dir / f'{i}.png'),
+                        read_mask(pseudo_dir / f'{i}.png')] for i in tids],
+                      titles=['ground truth', 'scribbles', 'pseudo-mask'], palette=palette, row_names=tids)
     summary = dict(scribble_labelled_pct=round(100 * scr['labelled_fraction'], 2),
                    scribble_pixel_acc=round(float(scr['aAcc']), 2),
                    pseudo_mask_mIoU=round(float(pseudo['mIoU']), 2),
-                   val_mIoU=round(float(final['mIoU']), 2), chance_mIoU=round(100 / k / 2, 1),
+                   val_mIoU=round(float(final['mIoU']), 2),
                    val_IoU={c: round(float(v), 2) for c, v in zip(classes, final['IoU'])},
                    seconds=round(time.time() - t0, 1))
     (out / 'summary.json').write_text(json.dumps(summary, indent=2))

@@ -1,16 +1,13 @@
 # CamVid (SegNet release, 240x180): ../shared/data/camvid, train -> val.
 # Weak labels are simulated from the full masks, seeded per image (see wsseg/weak/simulate.py).
 data_root = '../shared/data/camvid'
-crop_size = (176, 176)
-train_target = 'gt'            # 'gt' = full supervision, 'partial' = scribbles/points only
-weak_sources = []              # e.g. [dict(type='Scribbles', simulate=True, coverage=0.03, seed=0)]
+crop_size = (176, 176)   # CamVid rows override this (configs/camvid/_base_.py)
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='LoadMask'),
-    dict(type='LoadWeakLabels', sources=weak_sources),
     dict(type='RandomCrop', size=crop_size),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs', target=train_target),
+    dict(type='PackSegInputs', target='gt'),  # weak rows add LoadWeakLabels and target='partial'
 ]
 test_pipeline = [dict(type='LoadImage'), dict(type='LoadMask'), dict(type='PackSegInputs', target='none')]
 train_dataloader = dict(
