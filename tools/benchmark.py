@@ -3,8 +3,10 @@
     python tools/benchmark.py --matrix configs/benchmarks/camvid.py [--rows a,b] [--report-only]
 
 Each row is an ordinary training config run by ``tools/train.py`` in its own process (so a
-row resumes after interruption and its peak memory is its own). Results accumulate in
-``<work-root>/results.json``; the markdown table, per-class IoU and plots are rebuilt from it.
+row resumes after interruption and its peak memory is its own). A row's result is kept in
+``<work-root>/<row>/result.json`` and reused by every matrix naming the same row and config
+(e.g. the full-supervision reference), unless ``--rerun``. The markdown table, per-class IoU
+and plots are rebuilt from those files.
 """
 from __future__ import annotations
 
@@ -33,6 +35,18 @@ def read_scalars(work_dir: Path) -> list[dict]:
     return recs
 
 
+def labelled_fraction(config: str) -> float:
+    """Mean fraction of training-target pixels that carry a label (not 255), over one pass of
+    the row's own train pipeline (crops included), i.e. what the loss actually sees."""
+    import numpy as np
+    from wsseg.registry import DATASETS
+    from wsseg.utils.setup_env import register_all_modules
+    register_all_modules()
+    ds = DATASETS.build(Config.fromfile(str(REPO / config)).train_dataloader.dataset)
+    fracs = [float((ds[i]['data_samples'].target != 255).float().mean()) for i in range(len(ds))]
+    return float(np.mean(fracs))
+
+
 def run_row(row: dict, work_root: Path, python: str) -> dict:
     work_dir = work_root / row['name']
     cmd = [python, 'tools/train.py', row['config'], '--work-dir', str(work_dir), '--resume']
@@ -51,20 +65,22 @@ def run_row(row: dict, work_root: Path, python: str) -> dict:
                 peak_rss_mb=stats['peak_rss_mb'], mIoU=last['mIoU'],
                 aAcc=last.get('aAcc'), per_class={k[4:]: v for k, v in last.items() if k.startswith('IoU.')},
                 curve=[(r['step'], r['mIoU']) for r in vals], loss_curve=losses,
-                labelled_fraction=row.get('labelled_fraction'))
+                labelled_fraction=labelled_fraction(row['config']))
 
 
 def render(matrix: Config, results: dict, plot_dir: Path) -> str:
     from wsseg.visualization.plots import plot_curves
     ref = results.get(matrix.reference)
     lines = [f'Dataset: {matrix.dataset}. Every row: same network, schedule and seed.', '',
-             '| row | weak labels | method | mIoU | weak/full | aAcc | wall time | peak RSS |',
-             '|---|---|---|---|---|---|---|---|']
+             '| row | weak labels | labelled pixels | method | mIoU | weak/full | aAcc | wall time | peak RSS |',
+             '|---|---|---|---|---|---|---|---|---|']
     order = [r['name'] for r in matrix.rows if r['name'] in results]
     for name in order:
         r = results[name]
         ratio = f"{r['mIoU'] / ref['mIoU']:.3f}" if ref else 'n/a'
-        lines.append(f"| {name} | {r['weak']} | {r['method']} | {r['mIoU']:.2f} | {ratio} | "
+        frac = r.get('labelled_fraction')
+        frac = f'{100 * frac:.2f}%' if frac is not None else 'n/a'
+        lines.append(f"| {name} | {r['weak']} | {frac} | {r['method']} | {r['mIoU']:.2f} | {ratio} | "
                      f"{r['aAcc']:.2f} | {r['wall_s'] / 60:.1f} min | {r['peak_rss_mb']} MB |")
     if order:
         classes = list(results[order[0]]['per_class'])
@@ -103,20 +119,25 @@ def main(argv=None) -> None:
     p.add_argument('--rows', help='comma-separated row names (default: all)')
     p.add_argument('--work-root', default='work_dirs/benchmarks')
     p.add_argument('--doc', default='docs/benchmarks.md')
-    p.add_argument('--report-only', action='store_true', help='rebuild the doc from results.json')
+    p.add_argument('--report-only', action='store_true', help='rebuild the doc from stored results')
+    p.add_argument('--rerun', action='store_true', help='train rows again even if a result exists')
     args = p.parse_args(argv)
     matrix = Config.fromfile(args.matrix)
     tag = Path(args.matrix).stem
-    work_root = REPO / args.work_root / tag
-    work_root.mkdir(parents=True, exist_ok=True)
-    store = work_root / 'results.json'
-    results = json.loads(store.read_text()) if store.exists() else {}
+    work_root = REPO / args.work_root
     wanted = set(args.rows.split(',')) if args.rows else {r['name'] for r in matrix.rows}
-    if not args.report_only:
-        for row in matrix.rows:
-            if row['name'] in wanted:
-                results[row['name']] = run_row(row, work_root, os.environ.get('PYTHON', sys.executable))
-                store.write_text(json.dumps(results, indent=1))
+    results = {}
+    for row in matrix.rows:
+        store = work_root / row['name'] / 'result.json'
+        old = json.loads(store.read_text()) if store.exists() else None
+        if old is not None and old['config'] != row['config']:
+            raise ValueError(f"{store}: holds a result of {old['config']}, not {row['config']}; "
+                             'give the row another name')
+        if row['name'] in wanted and not args.report_only and (old is None or args.rerun):
+            old = run_row(row, work_root, os.environ.get('PYTHON', sys.executable))
+            store.write_text(json.dumps(old, indent=1))
+        if old is not None:
+            results[row['name']] = old
     body = render(matrix, results, REPO / 'docs' / 'figures')
     print(body)
     write_section(REPO / args.doc, tag, body)

@@ -1,5 +1,5 @@
 # Benchmark matrix: CamVid (train -> val), every row on the same network, schedule and seed
-# (configs/camvid/_base_.py: DeepLabV3+ R18 from scratch, 176x176 crops, batch 8).
+# (configs/camvid/_base_.py: DeepLabV3+ R18 from scratch, 128x128 crops, batch 8, 1000 iterations).
 dataset = 'CamVid (240x180, 367 train / 101 val)'
 reference = 'full_ce'
 rows = [
