@@ -35,7 +35,7 @@ def read_scalars(work_dir: Path) -> list[dict]:
     return recs
 
 
-def labelled_fraction(config: str) -> float:
+def labelled_fraction(config: str) -> float | None:
     """Mean fraction of training-target pixels that carry a label (not 255), over one pass of
     the row's own train pipeline (crops included), i.e. what the loss actually sees."""
     import numpy as np
@@ -43,12 +43,18 @@ def labelled_fraction(config: str) -> float:
     from wsseg.utils.setup_env import register_all_modules
     register_all_modules()
     ds = DATASETS.build(Config.fromfile(str(REPO / config)).train_dataloader.dataset)
+    if ds.pipeline(dict(ds.get_data_info(0)))['data_samples'].target is None:
+        return None    # a row that trains on no pixel targets (e.g. a tag classifier)
     fracs = [float((ds[i]['data_samples'].target != 255).float().mean()) for i in range(len(ds))]
     return float(np.mean(fracs))
 
 
 def run_row(row: dict, work_root: Path, python: str) -> dict:
     work_dir = work_root / row['name']
+    for step in row.get('before', []):   # e.g. write the pseudo-masks this row trains on
+        pre = [python, *step]
+        print('[benchmark] $', shlex.join(pre), flush=True)
+        subprocess.run(pre, cwd=REPO, check=True)
     cmd = [python, 'tools/train.py', row['config'], '--work-dir', str(work_dir), '--resume']
     cmd += row.get('extra_args', [])
     print('[benchmark] $', shlex.join(cmd), flush=True)

@@ -21,6 +21,7 @@ class SegBatch:
     weak: list[WeakLabels | None] = field(default_factory=list)   # per image
     img_paths: list[str] = field(default_factory=list)
     iteration: int = 0                      # the runner's iteration, for schedules
+    valid: torch.Tensor | None = None       # (B, H, W) bool, False on batch padding; None = all
 
     @property
     def ignore_index(self) -> int:

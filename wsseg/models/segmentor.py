@@ -9,6 +9,7 @@ from mmengine.model import BaseDataPreprocessor, BaseModel
 
 from wsseg.datasets.transforms import SegSample
 from wsseg.losses.base import SegBatch
+from wsseg.losses.schedule import LossSchedule
 from wsseg.registry import MODELS
 
 IMAGENET_MEAN = (123.675, 116.28, 103.53)
@@ -47,21 +48,45 @@ class SegDataPreprocessor(BaseDataPreprocessor):
         return ((x * self.std + self.mean) / 255.0).clamp(0, 1)
 
 
+def valid_mask(samples: Sequence[SegSample], inputs: torch.Tensor) -> torch.Tensor:
+    """(B, H, W) bool: True on each sample's own ``img_shape``, False on the padding that
+    :class:`SegDataPreprocessor` added to stack the batch."""
+    b, _, h, w = inputs.shape
+    valid = torch.zeros(b, h, w, dtype=torch.bool, device=inputs.device)
+    for i, s in enumerate(samples):
+        sh, sw = s.img_shape
+        valid[i, :sh, :sw] = True
+    return valid
+
+
 @MODELS.register_module()
 class WeakSegmentor(BaseModel):
     """A segmentation network trained by the sum of configured wsseg losses.
 
-    ``losses`` is a list of loss configs (``MODELS``), each ``forward(logits, SegBatch)``.
+    ``losses`` is a list of loss configs (``MODELS``), each ``forward(logits, SegBatch)``; a
+    config may carry ``start_iter`` / ``ramp_iters`` (two-phase schedule, see
+    :class:`~wsseg.losses.schedule.LossSchedule`). The batch's ``valid`` mask is False on the
+    padding added by :class:`SegDataPreprocessor`, so regularisers ignore it.
     A non-finite loss stops training with the iteration and the batch's files named.
+
+    ``test_cfg=dict(crf=dict(n_iters=5, sigma_rgb=13, ...))`` refines every prediction with the
+    mean-field CRF (:func:`wsseg.pseudo.crf.dense_crf_meanfield`, keyword arguments as there).
     """
 
     def __init__(self, net: dict, losses: list[dict], data_preprocessor: dict | None = None,
-                 init_cfg: dict | None = None):
+                 test_cfg: dict | None = None, init_cfg: dict | None = None):
         pre = data_preprocessor or dict(type='SegDataPreprocessor')
         super().__init__(data_preprocessor=MODELS.build(pre) if isinstance(pre, dict) else pre,
                          init_cfg=init_cfg)
         self.net = MODELS.build(net)
-        self.losses = torch.nn.ModuleList(MODELS.build(c) for c in losses)
+        self.losses = torch.nn.ModuleList(MODELS.build(LossSchedule.wrap(dict(c))) for c in losses)
+        self.test_cfg = dict(test_cfg or {})
+        unknown = set(self.test_cfg) - {'crf'}
+        if unknown:
+            raise ValueError(f'WeakSegmentor: unknown test_cfg keys {sorted(unknown)} (known: crf)')
+        if self.test_cfg.get('crf') is not None:
+            from wsseg.pseudo.crf import check_crf_kwargs
+            check_crf_kwargs(dict(self.test_cfg['crf']), 'WeakSegmentor test_cfg.crf')
         self.iteration = 0          # set by the SetIterationHook, for loss schedules
 
     def forward(self, inputs: torch.Tensor, data_samples: list[SegSample] | None = None,
@@ -72,7 +97,7 @@ class WeakSegmentor(BaseModel):
         if mode == 'loss':
             return self.loss(logits, inputs, data_samples)
         if mode == 'predict':
-            return self.predict(logits, data_samples)
+            return self.predict(logits, data_samples, inputs)
         raise ValueError(f'WeakSegmentor: unknown mode {mode!r}')
 
     def loss(self, logits: torch.Tensor, inputs: torch.Tensor, samples: list[SegSample]) -> dict:
@@ -81,7 +106,7 @@ class WeakSegmentor(BaseModel):
                               for s in samples])
         batch = SegBatch(images=self.data_preprocessor.denormalise(inputs), target=target,
                          weak=[s.weak for s in samples], img_paths=[s.img_path for s in samples],
-                         iteration=self.iteration)
+                         iteration=self.iteration, valid=valid_mask(samples, inputs))
         out = {}
         for loss in self.losses:
             value = loss(logits, batch)
@@ -92,11 +117,23 @@ class WeakSegmentor(BaseModel):
         return out
 
     @torch.no_grad()
-    def predict(self, logits: torch.Tensor, samples: list[SegSample]) -> list[SegSample]:
+    def predict(self, logits: torch.Tensor, samples: list[SegSample],
+                inputs: torch.Tensor | None = None) -> list[SegSample]:
+        """Argmax and its probability per sample (padding cropped); CRF-refined with
+        ``test_cfg.crf`` (which needs ``inputs``, the preprocessed batch)."""
+        if inputs is not None and logits.shape[-2:] != inputs.shape[-2:]:
+            logits = F.interpolate(logits, inputs.shape[-2:], mode='bilinear', align_corners=False)
         probs = logits.softmax(1)
-        for s, p in zip(samples, probs):
+        crf = self.test_cfg.get('crf')
+        if crf is not None and inputs is None:
+            raise ValueError('WeakSegmentor.predict: test_cfg.crf needs the input images')
+        images = self.data_preprocessor.denormalise(inputs) if crf is not None else None
+        for i, (s, p) in enumerate(zip(samples, probs)):
             h, w = s.img_shape
             p = p[:, :h, :w]
+            if crf is not None:
+                from wsseg.pseudo.crf import dense_crf_meanfield
+                p = dense_crf_meanfield(images[i:i + 1, :, :h, :w], p[None], **crf)[0].to(p.dtype)
             conf, pred = p.max(0)
             s.pred = pred
             s.extra['confidence'] = conf

@@ -1,3 +1,5 @@
 """Pseudo-labellers (importing registers them in PSEUDO_LABELLERS)."""
 from .base import PseudoLabeller  # noqa: F401
 from .network import NetworkPseudoLabeller  # noqa: F401
+from .crf import CRFRefined  # noqa: F401
+from .cam import CamPseudoLabeller  # noqa: F401

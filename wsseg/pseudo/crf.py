@@ -13,12 +13,28 @@ runs everything on a shrunk grid and upsamples the probabilities (cheaper, coars
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from wsseg.losses.crf_loss import (check_positive, check_radius, half_window, pair_weight,
                                    rgb255, shift_slices)
+from wsseg.pseudo.base import PseudoLabeller
+from wsseg.registry import PSEUDO_LABELLERS
+
+
+def check_crf_kwargs(kwargs: dict, where: str, extra: tuple[str, ...] = ()) -> dict:
+    """Raise a ValueError naming ``where`` for keyword arguments that
+    :func:`dense_crf_meanfield` (plus ``extra`` names) does not take, or for sigmas <= 0."""
+    params = set(inspect.signature(dense_crf_meanfield).parameters) - {'image', 'scores'}
+    unknown = set(kwargs) - params - set(extra)
+    if unknown:
+        raise ValueError(f'{where}: unknown CRF options {sorted(unknown)}; known: {sorted(params | set(extra))}')
+    sig = {k: kwargs[k] for k in ('sigma_rgb', 'sigma_xy', 'sigma_gauss') if k in kwargs}
+    check_positive(where, **sig)
+    return kwargs
 
 
 def _kernel_weights(img: torch.Tensor, radius: int, dilation: int, sigma_rgb: float,
@@ -164,3 +180,67 @@ def refine_mask(image: np.ndarray, mask: np.ndarray, num_classes: int, confidenc
     if threshold is not None:
         out = torch.where((top < threshold) & ~(known & keep_labelled), torch.full_like(out, 255), out)
     return out.to(torch.uint8).cpu().numpy()
+
+
+
+def refine_mask_within(image: np.ndarray, mask: np.ndarray, labels: np.ndarray,
+                       **refine_kwargs) -> np.ndarray:
+    """:func:`refine_mask` restricted to ``labels`` (class indices): the CRF only chooses among
+    them (e.g. an image's tags plus background), so no other class can appear."""
+    labels = np.unique(np.asarray(labels, np.int64))
+    if labels.size == 0:
+        return np.full(mask.shape, 255, np.uint8)
+    lut = np.full(256, 255, np.uint8)
+    lut[labels] = np.arange(labels.size)
+    outside = (mask != 255) & (lut[mask] == 255)
+    if outside.any():
+        raise ValueError(f'refine_mask_within: mask holds labels {np.unique(mask[outside]).tolist()} '
+                         f'outside the allowed {labels.tolist()}')
+    out = refine_mask(image, lut[mask], int(labels.size), **refine_kwargs)
+    back = np.full(256, 255, np.uint8)
+    back[:labels.size] = labels
+    return back[out]
+
+
+@PSEUDO_LABELLERS.register_module()
+class CRFRefined(PseudoLabeller):
+    """Wrap any pseudo-labeller and refine its masks with :func:`refine_mask` (mean-field CRF).
+
+    Args:
+        labeller: the inner labeller's config (``PSEUDO_LABELLERS``) or instance; ``checkpoint``
+            and ``model`` given here (e.g. by ``tools/pseudo_label.py --checkpoint``) are passed on.
+        num_classes: K of the masks.
+        within_labels: let the CRF choose only among the labels already in the mask (plus the
+            image's tags, when the sample has weak tags).
+        refine: keyword arguments of :func:`refine_mask` / :func:`dense_crf_meanfield`
+            (``confidence``, ``n_iters``, ``threshold``, ``keep_labelled``, sigmas, ...).
+    """
+
+    def __init__(self, labeller: dict | PseudoLabeller, num_classes: int,
+                 within_labels: bool = False, checkpoint: str | None = None,
+                 model: dict | None = None, **refine):
+        if isinstance(labeller, dict):
+            labeller = dict(labeller)
+            if checkpoint is not None:
+                labeller['checkpoint'] = checkpoint
+            if model is not None and 'model' not in labeller:
+                labeller['model'] = model
+            labeller = PSEUDO_LABELLERS.build(labeller)
+        self.labeller = labeller
+        self.num_classes = int(num_classes)
+        self.within_labels = within_labels
+        self.refine = check_crf_kwargs(dict(refine), 'CRFRefined',
+                                       extra=('confidence', 'threshold', 'keep_labelled', 'device'))
+
+    def label(self, results: dict) -> tuple[np.ndarray, np.ndarray | None]:
+        mask, conf = self.labeller.label(results)
+        image = np.ascontiguousarray(results['inputs'].permute(1, 2, 0).cpu().numpy().astype(np.uint8))
+        if self.within_labels:
+            labels = np.unique(mask[mask != 255])
+            weak = getattr(results.get('data_samples'), 'weak', None)
+            if weak is not None and len(weak.tags):
+                labels = np.union1d(labels, weak.tags)
+            out = refine_mask_within(image, mask, labels, **self.refine)
+        else:
+            out = refine_mask(image, mask, self.num_classes, **self.refine)
+        return out, None if conf is None else np.where(out == mask, conf, 0.0).astype(np.float32)

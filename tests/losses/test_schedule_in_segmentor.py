@@ -1,0 +1,108 @@
+"""WeakSegmentor with dense losses: schedules from loss configs, batch padding left out of the
+regularisers, and an image without scribbles (no NaN, a warning naming it, regularisers only)."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from wsseg.datasets.transforms import SegSample
+from wsseg.losses.schedule import Scheduled
+from wsseg.registry import MODELS
+
+REGULARISERS = [dict(type='DenseCRFLoss', weight=0.5, radius=2), dict(type='EntropyLoss', weight=1.0),
+                dict(type='SparseMRFLoss', weight=1.0), dict(type='NormalizedCutLoss', weight=1.0, radius=2)]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Single-threaded: on a busy 2-core machine a second, descheduled thread stalls every op."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def _model(losses: list[dict]):
+    return MODELS.build(dict(type='WeakSegmentor', losses=losses,
+                             net=dict(type='DeepLabV3Plus', num_classes=3, depth=18, aspp_channels=16)))
+
+
+def _samples(shapes, labelled=(True, True)):
+    g = torch.Generator().manual_seed(0)
+    images, samples = [], []
+    for i, (h, w) in enumerate(shapes):
+        images.append((torch.rand(3, h, w, generator=g) * 255).to(torch.uint8))
+        target = torch.full((h, w), 255, dtype=torch.long)
+        if labelled[i]:
+            target[2:6, 2:12] = i
+        samples.append(SegSample(img_path=f'/data/img{i}.png', img_id=f'img{i}', ori_shape=(h, w),
+                                 img_shape=(h, w), target=target))
+    return images, samples
+
+
+def test_loss_configs_with_start_iter_are_scheduled():
+    model = _model([dict(type='PartialCrossEntropy'),
+                    dict(type='EntropyLoss', weight=0.3, start_iter=3, ramp_iters=2)])
+    assert isinstance(model.losses[1], Scheduled) and not isinstance(model.losses[0], Scheduled)
+    images, samples = _samples([(32, 32), (32, 32)])
+    data = model.data_preprocessor(dict(inputs=images, data_samples=samples), True)
+    got = []
+    for it in (2, 3, 4):
+        model.iteration = it
+        got.append(model(**data, mode='loss')['loss_entropy'].item())
+    assert got[0] == 0.0 and got[1] > 0
+    assert got[2] == pytest.approx(2 * got[1], rel=0.05)   # ramp: 1/2 then the full weight
+
+
+@pytest.mark.parametrize('cfg', REGULARISERS, ids=lambda c: c['type'])
+def test_padding_is_left_out(cfg):
+    """Two images of different sizes in one batch: changing the logits on the padding changes
+    neither the loss nor anything's gradient through the segmentor's valid mask, while the
+    same loss without the mask does see it."""
+    from wsseg.losses.base import SegBatch
+    model = _model([cfg])
+    images, samples = _samples([(32, 40), (20, 24)])
+    data = model.data_preprocessor(dict(inputs=images, data_samples=samples), True)
+    inputs = data['inputs']
+    assert inputs.shape[-2:] == (32, 40)   # the second image is padded to the first
+    pad = torch.zeros(2, 1, 32, 40, dtype=torch.bool)
+    pad[1, :, 20:, :] = pad[1, :, :, 24:] = True
+    g = torch.Generator().manual_seed(1)
+    base = torch.randn(2, 3, 32, 40, generator=g)
+    values, unmasked = [], []
+    for _ in range(2):
+        logits = torch.where(pad, torch.randn(2, 3, 32, 40, generator=g) * 5, base).requires_grad_(True)
+        value = next(iter(model.loss(logits, inputs, data['data_samples']).values()))
+        value.backward()
+        assert torch.isfinite(logits.grad).all() and logits.grad[pad.expand(-1, 3, -1, -1)].abs().max() == 0
+        values.append(value.item())
+        batch = SegBatch(images=model.data_preprocessor.denormalise(inputs), target=torch.full((2, 32, 40), 255))
+        unmasked.append(model.losses[0](logits.detach(), batch).item())
+    assert values[0] == pytest.approx(values[1], rel=1e-5, abs=1e-7)
+    assert unmasked[0] != pytest.approx(unmasked[1], rel=1e-3)
+
+
+def test_image_without_scribbles_falls_back_to_regularisers():
+    model = _model([dict(type='PartialCrossEntropy'), dict(type='DenseCRFLoss', weight=0.5, radius=2)])
+    images, samples = _samples([(32, 32), (32, 32)], labelled=(True, False))
+    data = model.data_preprocessor(dict(inputs=images, data_samples=samples), True)
+    logits = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(2), requires_grad=True)
+    with pytest.warns(UserWarning, match='img1.png'):
+        out = model.loss(logits, data['inputs'], data['data_samples'])
+    assert all(torch.isfinite(v) for v in out.values())
+    g_pce, = torch.autograd.grad(out['loss_pce'], logits, retain_graph=True)
+    g_crf, = torch.autograd.grad(out['loss_crf'], logits)
+    assert g_pce[1].abs().max() == 0 and g_pce[0].abs().max() > 0    # no pCE on the empty image
+    assert g_crf[1].abs().max() > 0                                    # the CRF still acts on it
+
+
+def test_no_labelled_pixel_in_whole_batch_trains_finite():
+    model = _model([dict(type='PartialCrossEntropy'), dict(type='EntropyLoss', weight=0.1)])
+    images, samples = _samples([(32, 32), (32, 32)], labelled=(False, False))
+    data = model.data_preprocessor(dict(inputs=images, data_samples=samples), True)
+    with pytest.warns(UserWarning, match=r'img0.png.*img1.png'):
+        out = model(**data, mode='loss')
+    assert out['loss_pce'].item() == 0.0
+    sum(out.values()).backward()
+    grads = [p.grad for p in model.net.parameters() if p.grad is not None]
+    assert grads and all(torch.isfinite(g).all() for g in grads)
