@@ -3,3 +3,4 @@ from .base import PseudoLabeller  # noqa: F401
 from .network import NetworkPseudoLabeller  # noqa: F401
 from .crf import CRFRefined  # noqa: F401
 from .cam import CamPseudoLabeller  # noqa: F401
+from .sam_logic import SamBoxPseudoLabeller, SamLogicPseudoLabeller  # noqa: F401

@@ -1,0 +1,11 @@
+# Ablation: the CamVid logic row (camvid_boxes_scribbles.py) without box tightness;
+# everything else (weak labels, network, schedule, other weights) unchanged.
+_base_ = ['./camvid_boxes_scribbles.py']
+logic_constraints = [
+    dict(type='ScribbleClass', weight=1.0, name='scribbles'),
+    dict(type='NeighbourSupport', connectivity=8, weight=0.1, name='neighbour_support'),
+    dict(type='NeighbourConsensus', connectivity=8, weight=0.1, name='neighbour_consensus'),
+    dict(type='SuperpixelBorder', method='slic', params=dict(n_segments=100), weight=0.1,
+         name='superpixel'),
+]
+model = dict(losses=[dict(type='LogicLoss', background_index=None, constraints=logic_constraints)])
