@@ -13,11 +13,11 @@ from mmengine.registry import Registry
 
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['wsseg.datasets'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
-                      locations=['wsseg.datasets', 'wsseg.weak'])
+                      locations=['wsseg.datasets', 'wsseg.weak', 'wsseg.patch'])
 MODELS = Registry('model', parent=MMENGINE_MODELS,
-                  locations=['wsseg.models', 'wsseg.losses', 'wsseg.logic'])
+                  locations=['wsseg.models', 'wsseg.losses', 'wsseg.logic', 'wsseg.patch'])
 METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['wsseg.evaluation'])
-HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['wsseg.engine'])
+HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['wsseg.engine', 'wsseg.patch'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['wsseg.engine'])
 VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS,
                        locations=['wsseg.visualization'])

@@ -10,3 +10,4 @@ from .scribbles import Scribbles  # noqa: F401
 from .simulate import (simulate_boxes, simulate_points, simulate_scribbles,  # noqa: F401
                        simulate_tags, simulate_weak_labels)
 from .tags import Tags  # noqa: F401
+from .clip_prompts import ClipPrompts  # noqa: F401,E402

@@ -1,0 +1,12 @@
+"""The patch tests run single-threaded: on a shared 2-core machine two torch threads per
+process oversubscribe the cores and make small models many times slower."""
+import pytest
+import torch
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

@@ -1,0 +1,86 @@
+"""Patch grids on non-divisible frames, the classifier's shapes, and SimCLR trunk loading."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from wsseg.patch import PatchClassifier, grid_bounds, patch_map_to_pixels, split_patches
+from wsseg.patch.grid import patch_majority_any
+from wsseg.patch.simclr import SimCLRNet, save_simclr_checkpoint
+from wsseg.utils.checkpoint import CheckpointError
+
+
+def test_array_split_policy_on_non_divisible_frame():
+    img = np.arange(131 * 233).reshape(131, 233)
+    patches = split_patches(img, (5, 8))
+    assert len(patches) == 40
+    assert [p.shape[0] for p in patches[::8]] == [27, 26, 26, 26, 26]       # first H % 5 rows taller
+    assert [p.shape[1] for p in patches[:8]] == [30] + [29] * 7
+    assert sum(p.size for p in patches) == img.size
+    assert np.array_equal(np.concatenate([p.ravel() for p in patches[:1]]), img[:27, :30].ravel())
+    with pytest.raises(ValueError, match='cannot split 4 pixels into 5'):
+        grid_bounds(4, 5)
+
+
+def test_patch_map_to_pixels_and_majority_roundtrip():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, (5, 9))
+    pix = patch_map_to_pixels(labels, (103, 211))
+    assert pix.shape == (103, 211)
+    assert np.array_equal(patch_majority_any(pix, (5, 9), 4), labels)
+
+
+@pytest.mark.parametrize('grid,size', [((5, 8), (131, 233)), ((5, 9), (97, 150)), ((2, 3), (64, 64))])
+def test_classifier_shapes_on_any_frame(grid, size):
+    torch.manual_seed(0)
+    model = PatchClassifier(num_classes=4, grid=grid, label_source='image').eval()
+    x = torch.randn(2, 3, *size)
+    with torch.no_grad():
+        logits = model(x)
+        feats = model.features(x)
+    assert logits.shape == (2, 4, *grid)
+    assert feats.shape == (2, 512, *grid)
+    assert torch.isfinite(logits).all()
+
+
+def test_loss_is_ce_on_logits_with_weights():
+    torch.manual_seed(0)
+    model = PatchClassifier(num_classes=3, grid=(2, 2), label_source='truth', class_weights=[1.0, 2.0, 0.5])
+    from wsseg.patch.data import PatchSample
+    target = torch.tensor([[0, 1], [2, 255]])
+    samples = [PatchSample('a.jpg', 'a', (64, 64), image_label=0, gt_label=target)]
+    logits = torch.randn(1, 3, 2, 2)
+    feats = torch.randn(1, 512, 2, 2)
+    got = model.loss(logits, feats, samples)['loss_ce']
+    w = torch.tensor([1.0, 2.0, 0.5])
+    lp = logits.log_softmax(1)[0]
+    terms = [(-lp[0, 0, 0] * w[0]), (-lp[1, 0, 1] * w[1]), (-lp[2, 1, 0] * w[2])]
+    assert torch.allclose(got, sum(terms) / (w[0] + w[1] + w[2]), atol=1e-6)
+
+
+def test_simclr_checkpoint_loads_into_seafeats(tmp_path):
+    torch.manual_seed(1)
+    net = SimCLRNet()
+    path = save_simclr_checkpoint(net, tmp_path / 'simclr.pth', {'epochs': 1})
+    model = PatchClassifier(num_classes=4, init_checkpoint=str(path))
+    for k, v in net.trunk.state_dict().items():
+        assert torch.equal(model.trunk.state_dict()[k], v), k
+    fresh = PatchClassifier(num_classes=4)
+    assert not torch.equal(fresh.trunk.conv1.weight, model.trunk.conv1.weight)
+
+
+def test_simclr_checkpoint_mismatch_lists_keys(tmp_path):
+    state = SimCLRNet().trunk.state_dict()
+    state.pop('layer4.1.bn2.weight')
+    state['extra.weight'] = torch.zeros(3)
+    state['conv1.weight'] = torch.zeros(64, 3, 3, 3)
+    path = tmp_path / 'bad.pth'
+    torch.save({'state_dict': state}, path)
+    with pytest.raises(CheckpointError) as e:
+        PatchClassifier(num_classes=4, init_checkpoint=str(path))
+    msg = str(e.value)
+    assert str(path) in msg and 'layer4.1.bn2.weight' in msg and 'extra.weight' in msg
+    assert 'conv1.weight: checkpoint (64, 3, 3, 3) vs model (64, 3, 7, 7)' in msg
+    with pytest.raises(CheckpointError, match='not found'):
+        PatchClassifier(num_classes=4, init_checkpoint=str(tmp_path / 'missing.pth'))

@@ -1,0 +1,67 @@
+"""SimCLR pretraining of the ResNet-18 trunk on a domain's own unlabelled images.
+
+    python tools/pretrain_simclr.py IMAGE_DIR [IMAGE_DIR ...] --out work_dirs/simclr.pth
+        [--epochs 10] [--size 64] [--batch-size 32] [--temperature 0.5] [--patch-grid 5 8]
+
+Images are found recursively (jpg/jpeg/png, hidden files skipped). ``--patch-grid`` trains on
+the grid patches of each frame instead of whole frames. The checkpoint holds the trunk's
+state dict under ``state_dict``; ``PatchClassifier(init_checkpoint=...)`` loads it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from wsseg.patch.simclr import load_views, pretrain_simclr, save_simclr_checkpoint  # noqa: E402
+
+SUFFIXES = ('.jpg', '.jpeg', '.png')
+
+
+def find_images(dirs: list[str]) -> list[Path]:
+    """Image files under the given folders, sorted; a missing or empty folder is an error."""
+    found: list[Path] = []
+    for d in dirs:
+        root = Path(d)
+        if not root.is_dir():
+            raise SystemExit(f'pretrain_simclr: {root}: folder not found')
+        files = sorted(p for p in root.rglob('*') if p.is_file() and p.suffix.lower() in SUFFIXES
+                       and not any(part.startswith(('.', '_')) for part in p.relative_to(root).parts))
+        if not files:
+            raise SystemExit(f'pretrain_simclr: {root}: no {"/".join(SUFFIXES)} image found')
+        found += files
+    return found
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('dirs', nargs='+')
+    p.add_argument('--out', required=True)
+    p.add_argument('--epochs', type=int, default=10)
+    p.add_argument('--size', type=int, default=64, help='side of the augmented views')
+    p.add_argument('--batch-size', type=int, default=32)
+    p.add_argument('--lr', type=float, default=1e-3)
+    p.add_argument('--temperature', type=float, default=0.5)
+    p.add_argument('--patch-grid', type=int, nargs=2, metavar=('ROWS', 'COLS'))
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--device', default='cpu')
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    paths = find_images(args.dirs)
+    views = load_views(paths, tuple(args.patch_grid) if args.patch_grid else None)
+    net, stats = pretrain_simclr(views, epochs=args.epochs, batch_size=args.batch_size, size=args.size,
+                                 lr=args.lr, temperature=args.temperature, seed=args.seed, device=args.device)
+    meta = dict(stats, temperature=args.temperature, size=args.size, sources=[str(d) for d in args.dirs])
+    save_simclr_checkpoint(net, args.out, meta)
+    print(json.dumps({k: v for k, v in meta.items() if k != 'losses'} | {'final_loss': stats['losses'][-1]}))
+    return meta
+
+
+if __name__ == '__main__':
+    main()
