@@ -118,18 +118,18 @@ def main(argv=None) -> dict:
                         read_mask(pseudo_dir / f'{i}.png')] for i in tids],
                       titles=['ground truth', 'scribbles', 'pseudo-mask'], palette=palette, row_names=tids)
     summary = dict(scribble_labelled_pct=round(100 * scr['labelled_fraction'], 2),
-                   scribble_pixel_acc=round(float(scr['aAcc']), 2),
-                   pseudo_mask_mIoU=round(float(pseudo['mIoU']), 2),
-                   val_mIoU=round(float(final['mIoU']), 2),
-                   val_IoU={c: round(float(v), 2) for c, v in zip(classes, final['IoU'])},
+                   scribble_pixel_acc=round(100 * float(scr['aAcc']), 2),
+                   pseudo_mask_mIoU=round(100 * float(pseudo['mIoU']), 2),
+                   val_mIoU=round(100 * float(final['mIoU']), 2),
+                   val_IoU={c: round(100 * float(v), 1) for c, v in zip(classes, final['IoU'])},
                    seconds=round(time.time() - t0, 1))
     (out / 'summary.json').write_text(json.dumps(summary, indent=2))
     print('\n=== wsseg demo ===')
     print(f"scribbles: {summary['scribble_labelled_pct']}% of pixels labelled, "
           f"{summary['scribble_pixel_acc']}% of them correct")
-    print(f"pseudo-masks (train, vs generator truth): mIoU {summary['pseudo_mask_mIoU']}")
-    print(f"network (val, vs generator truth):        mIoU {summary['val_mIoU']}")
-    print('per-class val IoU: ' + ', '.join(f'{c} {v}' for c, v in summary['val_IoU'].items()))
+    print(f"pseudo-masks (train, vs generator truth): mIoU {summary['pseudo_mask_mIoU']}%")
+    print(f"network (val, vs generator truth):        mIoU {summary['val_mIoU']}%")
+    print('per-class val IoU (%): ' + ', '.join(f'{c} {v}' for c, v in summary['val_IoU'].items()))
     print(f"pictures: {out / 'overlays_train.png'}, {out / 'overlays_val.png'}")
     print(f"total time: {summary['seconds']} s")
     return summary
