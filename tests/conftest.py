@@ -20,6 +20,16 @@ def _register():
     register_all_modules()
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One intra-op torch thread per test, restored afterwards: on a busy 2-core machine a
+    second, descheduled OpenMP thread stalls every small op (10-50x slower)."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope='session')
 def shared_data() -> Path:
     """``../shared/data``, or skip: the real sample images live outside the repository."""

@@ -147,15 +147,6 @@ def synthetic_object(h=24, w=24, seed=0):
     return torch.from_numpy(img)[None], gt, weak
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny tensors: thread hand-offs cost more than they save on a busy machine."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def test_logic_loss_trains_a_tiny_network_to_the_box_mask(one_thread):
     images, gt, weak = synthetic_object()
     batch = SegBatch(images=images, target=torch.full(gt.shape, 255)[None], weak=[weak])

@@ -23,15 +23,6 @@ PIPELINE = [dict(type='LoadImage'), dict(type='LoadMask'),
             dict(type='PackSegInputs', target='none')]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Single-threaded: on a busy 2-core machine a second, descheduled thread stalls every op."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope='module')
 def scenes(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp('cam_scenes')

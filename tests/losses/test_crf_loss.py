@@ -13,16 +13,6 @@ from wsseg.registry import MODELS
 DEVICES = ['cpu'] + (['cuda'] if torch.cuda.is_available() else [])
 
 
-@pytest.fixture
-def one_thread():
-    """Real-image tests run single-threaded: on a busy 2-core machine each of the hundreds of
-    window shifts would otherwise wait for a second, descheduled thread."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _affinity(images: torch.Tensor, b: int, sigma_rgb: float, sigma_xy: float,
               valid: torch.Tensor | None) -> torch.Tensor:
     """The full N x N bilateral matrix of image b, zero diagonal and zero on invalid pixels."""

@@ -20,15 +20,6 @@ CLASSES = ('background', 'disc', 'square', 'triangle', 'stripes')
 CRF = dict(n_iters=5, radius=3, sigma_rgb=13.0, w_bilateral=10.0)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Single-threaded: on a busy 2-core machine a second, descheduled thread stalls every op."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope='module')
 def scenes(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp('crf_scenes')

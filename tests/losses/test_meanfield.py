@@ -8,16 +8,6 @@ import torch
 from wsseg.pseudo.crf import dense_crf_meanfield, refine_mask
 
 
-@pytest.fixture
-def one_thread():
-    """Real-image tests run single-threaded: on a busy 2-core machine each of the hundreds of
-    window shifts would otherwise wait for a second, descheduled thread."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _two_regions(h=40, w=50, seed=0, noise=8.0):
     """Left half red, right half blue (plus pixel noise); ground truth 0 / 1."""
     rng = np.random.default_rng(seed)

@@ -14,16 +14,6 @@ from wsseg.losses.schedule import LossSchedule, Scheduled, scheduled_weight
 from wsseg.registry import MODELS
 
 
-@pytest.fixture
-def one_thread():
-    """Single-threaded: on a busy 2-core machine the network's many small ops would otherwise
-    wait for a second, descheduled thread."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _batch(images, iteration=0):
     b, _, h, w = images.shape
     return SegBatch(images=images, target=torch.full((b, h, w), 255), iteration=iteration,

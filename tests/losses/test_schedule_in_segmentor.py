@@ -13,15 +13,6 @@ REGULARISERS = [dict(type='DenseCRFLoss', weight=0.5, radius=2), dict(type='Entr
                 dict(type='SparseMRFLoss', weight=1.0), dict(type='NormalizedCutLoss', weight=1.0, radius=2)]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Single-threaded: on a busy 2-core machine a second, descheduled thread stalls every op."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def _model(losses: list[dict]):
     return MODELS.build(dict(type='WeakSegmentor', losses=losses,
                              net=dict(type='DeepLabV3Plus', num_classes=3, depth=18, aspp_channels=16)))

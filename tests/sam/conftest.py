@@ -39,12 +39,3 @@ def labeller(tmp_path):
     return make_labeller(tmp_path)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: on a shared 2-core machine, two spinning threads per process make
-    these small ops 10-50x slower. Restored after each test."""
-    import torch
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
