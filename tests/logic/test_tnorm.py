@@ -26,14 +26,14 @@ def lg(p) -> torch.Tensor:
     return torch.log(torch.as_tensor(p, dtype=torch.float64))
 
 
-def close(x: torch.Tensor, p: float | np.ndarray, atol: float = 1e-9) -> None:
+def assert_close(x: torch.Tensor, p: float | np.ndarray, atol: float = 1e-9) -> None:
     np.testing.assert_allclose(torch.exp(x).numpy(), p, rtol=1e-7, atol=atol)
 
 
 @SETTINGS
 @given(probs)
 def test_not(p):
-    close(lnot(lg(p)), 1 - p)
+    assert_close(lnot(lg(p)), 1 - p)
     # log1mexp itself, in log space (relative precision where 1 - p is tiny)
     assert math.isclose(log1mexp(lg(p)).item(), math.log1p(-p), rel_tol=1e-6, abs_tol=1e-12)
 
@@ -42,10 +42,10 @@ def test_not(p):
 @given(probs, probs)
 def test_binary_connectives(p, q):
     x, y = lg(p), lg(q)
-    close(land(x, y), p * q)
-    close(lor(x, y), p + q - p * q)
-    close(limplies(x, y), 1 - p + p * q)
-    close(liff(x, y), (1 - p + p * q) * (1 - q + q * p))
+    assert_close(land(x, y), p * q)
+    assert_close(lor(x, y), p + q - p * q)
+    assert_close(limplies(x, y), 1 - p + p * q)
+    assert_close(liff(x, y), (1 - p + p * q) * (1 - q + q * p))
 
 
 @SETTINGS
@@ -71,9 +71,9 @@ def test_negations_are_floored_at_log_false():
 @given(prob_vectors)
 def test_quantifiers(p):
     x = lg(p)
-    close(forall(x, dim=0), np.prod(p))
-    close(exists(x, dim=0), 1 - np.prod(1 - p))
-    close(forall(x), np.prod(p))
+    assert_close(forall(x, dim=0), np.prod(p))
+    assert_close(exists(x, dim=0), 1 - np.prod(1 - p))
+    assert_close(forall(x), np.prod(p))
 
 
 @SETTINGS
@@ -82,9 +82,9 @@ def test_quantifiers_with_mask(p, data):
     mask = data.draw(arrays(np.bool_, p.shape))
     x = lg(p)[None].repeat(2, 1)                        # (2, n), quantify over dim 1
     m = torch.as_tensor(mask)[None].repeat(2, 1)
-    close(forall(x, dim=1, mask=m), np.full(2, np.prod(p[mask])))   # empty product = 1
+    assert_close(forall(x, dim=1, mask=m), np.full(2, np.prod(p[mask])))   # empty product = 1
     if mask.any():
-        close(exists(x, dim=1, mask=m), np.full(2, 1 - np.prod(1 - p[mask])))
+        assert_close(exists(x, dim=1, mask=m), np.full(2, 1 - np.prod(1 - p[mask])))
     else:
         assert torch.allclose(exists(x, dim=1, mask=m), torch.full((2,), LOG_FALSE, dtype=torch.float64))
 
@@ -100,8 +100,8 @@ def test_empty_sets_by_hand():
 def test_keepdim_and_broadcast():
     x = lg([[0.5, 0.5], [0.25, 1.0]])
     assert forall(x, dim=1, keepdim=True).shape == (2, 1)
-    close(exists(x, dim=0), [1 - 0.5 * 0.75, 1 - 0.5 * 0.0], atol=1e-6)       # p = 1: exists ~ 1
-    close(land(x, lg(0.5)), [[0.25, 0.25], [0.125, 0.5]])
+    assert_close(exists(x, dim=0), [1 - 0.5 * 0.75, 1 - 0.5 * 0.0], atol=1e-6)       # p = 1: exists ~ 1
+    assert_close(land(x, lg(0.5)), [[0.25, 0.25], [0.125, 0.5]])
 
 
 @pytest.mark.parametrize('dtype', [torch.float32, torch.float64, torch.bfloat16])

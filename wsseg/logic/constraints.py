@@ -227,6 +227,15 @@ class PointClass(Constraint):
         return _stack(out, logp)
 
 
+def _checked_tags(wk: WeakLabels | None, k: int) -> np.ndarray:
+    """The image's tags (``weak.tags``, else ``weak.all_tags()``), checked against ``k`` classes;
+    empty when it has none."""
+    tags = np.zeros(0, np.int64) if wk is None else image_tags(wk)
+    if len(tags):
+        check_classes(tags, k, 'tags', wk)
+    return tags
+
+
 @CONSTRAINTS.register_module()
 class TagsAbsent(Constraint):
     """A class absent from the image's tags appears nowhere.
@@ -241,11 +250,10 @@ class TagsAbsent(Constraint):
         k = logp.shape[1]
         for i, wk in enumerate(weak):
             h, w = frame(wk, *logp.shape[-2:])
-            tags = np.zeros(0, np.int64) if wk is None else image_tags(wk)
+            tags = _checked_tags(wk, k)
             if not len(tags):
                 out.append(None)
                 continue
-            check_classes(tags, k, 'tags', wk)
             absent = sorted(set(range(k)) - set(tags.tolist()) - {self.background_index})
             if not absent:
                 out.append(None)
@@ -268,11 +276,10 @@ class TagsPresent(Constraint):
         k = logp.shape[1]
         for i, wk in enumerate(weak):
             h, w = frame(wk, *logp.shape[-2:])
-            tags = np.zeros(0, np.int64) if wk is None else image_tags(wk)
+            tags = _checked_tags(wk, k)
             if not len(tags):
                 out.append(None)
                 continue
-            check_classes(tags, k, 'tags', wk)
             sub = logp[i, torch.as_tensor(tags, device=logp.device), :h, :w]
             out.append(exists(sub.flatten(1), dim=1).mean())
         return _stack(out, logp)
