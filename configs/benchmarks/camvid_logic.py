@@ -7,7 +7,7 @@ reference = 'full_ce'
 rows = [
     dict(name='full_ce', weak='full masks', method='CE', config='configs/camvid/full_ce.py'),
     dict(name='logic_boxes_scribbles', weak='boxes + scribbles 3% (simulated)',
-         method='logic loss (tightness, scribbles, neighbourhood, superpixel)',
+         method='logic loss (class boxes, tightness, scribbles, neighbourhood, superpixel)',
          config='configs/logic/camvid_boxes_scribbles.py'),
     dict(name='logic_no_tightness', weak='boxes + scribbles 3% (simulated)',
          method='logic loss without box tightness',

@@ -1,7 +1,8 @@
 # Logic loss on simulated CamVid boxes + 3% scribbles, same network, schedule, crop, batch and
 # seed as the full-supervision row (configs/camvid/_base_.py). The loss replaces CE entirely.
-# CamVid has no background class, so every region gets a box (Boxes background_index=None) and
-# OutsideBoxesBackground is not used (LogicLoss background_index=None).
+# CamVid has no background class, so every region gets a box (Boxes background_index=None),
+# OutsideBoxesBackground is not used (LogicLoss background_index=None), and OutsideClassBoxes
+# keeps each class inside its own boxes instead.
 _base_ = ['../camvid/_base_.py']
 weak_sources = [
     dict(type='Boxes', simulate=True, background_index=None),
@@ -17,6 +18,7 @@ train_pipeline = [
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 logic_constraints = [
+    dict(type='OutsideClassBoxes', weight=1.0, name='outside_class_boxes'),
     dict(type='BoxTightness', weight=1.0, name='tightness'),
     dict(type='ScribbleClass', weight=1.0, name='scribbles'),
     dict(type='NeighbourSupport', connectivity=8, weight=0.1, name='neighbour_support'),

@@ -6,8 +6,8 @@ Importing this package registers the constraints in ``CONSTRAINTS`` and the loss
 from .registry import CONSTRAINTS  # noqa: F401
 from .tnorm import (EPS, LOG_FALSE, exists, forall, land, liff, limplies, lnot,  # noqa: F401
                     log1mexp, lor)
-from .constraints import (BoxTightness, Constraint, OutsideBoxesBackground, PointClass,  # noqa: F401
-                          ScribbleClass, TagsAbsent, TagsPresent)
+from .constraints import (BoxTightness, Constraint, OutsideBoxesBackground,  # noqa: F401
+                          OutsideClassBoxes, PointClass, ScribbleClass, TagsAbsent, TagsPresent)
 from .constraints_local import NeighbourConsensus, NeighbourSupport, SuperpixelBorder  # noqa: F401
 from .superpixels import SUPERPIXEL_CACHE, SuperpixelCache, superpixel_labels  # noqa: F401
 from .loss import LogicLoss, MMSegLogicLoss  # noqa: F401

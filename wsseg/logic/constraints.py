@@ -142,6 +142,41 @@ class OutsideBoxesBackground(Constraint):
 
 
 @CONSTRAINTS.register_module()
+class OutsideClassBoxes(Constraint):
+    """A class appears only inside its own boxes:
+    ``forall p, forall C != bg: not in_box(p, C) -> not is(p, C)``.
+
+    The per-class form of :class:`OutsideBoxesBackground`, for label sets with no background
+    (CamVid: every region has a box, so no pixel is "outside every box", yet a pixel outside
+    the car boxes is still not a car). With a background class it is left free everywhere.
+    Groundings: the image's pixels (the violated classes of a pixel add up, as in
+    :class:`TagsAbsent`). Images without boxes give 0.
+    """
+
+    def __init__(self, background_index: int | None = None):
+        super().__init__(background_index)
+
+    def forward(self, logp, weak, images):
+        out = []
+        k = logp.shape[1]
+        for i, wk in enumerate(weak):
+            h, w = frame(wk, *logp.shape[-2:])
+            if wk is None or not len(wk.boxes):
+                out.append(None)
+                continue
+            check_classes(wk.box_labels, k, 'box labels', wk)
+            allowed = torch.zeros(k, h, w, dtype=torch.bool, device=logp.device)
+            if self.background_index is not None:
+                allowed[self.background_index] = True
+            for box, c in zip(wk.boxes, wk.box_labels):
+                r0, r1, c0, c1 = box_window(box, h, w)
+                allowed[int(c), r0:r1, c0:c1] = True
+            forbidden = lnot(logp[i, :, :h, :w]).masked_fill(allowed, 0.0)
+            out.append(forbidden.sum(0).mean())
+        return _stack(out, logp)
+
+
+@CONSTRAINTS.register_module()
 class BoxTightness(Constraint):
     """Every row and every column of a box holds a pixel of the box's class.
 
