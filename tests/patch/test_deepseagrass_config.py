@@ -23,7 +23,7 @@ def test_patch_folder_test_pipeline_with_a_frame_model(tmp_path, repo_root):
             q = root / 'DeepSeagrass-Test' / cls / f'Image{i}_Row1_Col{i}.jpg'
             q.parent.mkdir(parents=True, exist_ok=True)
             Image.fromarray(rng.integers(0, 255, (52, 58, 3), dtype=np.uint8)).save(q)
-    cfg = Config.fromfile(str(repo_root / 'configs/seagrass/deepseagrass_seafeats.py'))
+    cfg = Config.fromfile(str(repo_root / 'configs/seafeats/seafeats_deepseagrass.py'))
     for key in ('train_dataloader', 'test_dataloader'):
         cfg[key].dataset.data_root = cfg[key].dataset.data_root.replace('data/DeepSeagrass', str(root))
     train = DATASETS.build(cfg.train_dataloader.dataset)

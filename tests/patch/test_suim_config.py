@@ -20,7 +20,7 @@ def test_image_label_is_the_largest_foreground_class():
 
 
 def test_suim_config_packs_image_labels_and_patch_truth(shared_data, repo_root):
-    cfg = Config.fromfile(str(repo_root / 'configs/seagrass/suim_image_labels.py'))
+    cfg = Config.fromfile(str(repo_root / 'configs/seafeats/seafeats_suim.py'))
     cfg.test_dataloader.dataset.data_root = str(shared_data / 'suim')
     ds = DATASETS.build(cfg.test_dataloader.dataset)
     assert len(ds) == 8

@@ -30,7 +30,7 @@ def losses(work_dir: Path) -> list[float]:
 
 def test_patch_supervised_loss_falls(synth, tmp_path):
     torch.manual_seed(0)
-    cfg = retarget(REPO / 'configs/seagrass/patch_supervised.py', synth, tmp_path / 'wd', max_epochs=5,
+    cfg = retarget(REPO / 'configs/seafeats/patch_supervised_synth.py', synth, tmp_path / 'wd', max_epochs=5,
                    batch_size=4)
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint = None         # no 130 MB writes in a unit test
@@ -45,7 +45,7 @@ def test_patch_supervised_loss_falls(synth, tmp_path):
 
 def test_seafeats_run_templates_and_patch_maps(synth, tmp_path):
     torch.manual_seed(0)
-    cfg = retarget(REPO / 'configs/seagrass/seafeats_random_init.py', synth, tmp_path / 'wd', max_epochs=1,
+    cfg = retarget(REPO / 'configs/seafeats/seafeats_random_init_synth.py', synth, tmp_path / 'wd', max_epochs=1,
                    batch_size=4)
     cfg.default_hooks.checkpoint = None
     cfg.train_cfg.val_interval = 100

@@ -1,7 +1,15 @@
-"""Helpers that run the seagrass configs on another data root (tests, ``tools/bench_patch.py``)."""
+"""Helpers that run the patch-path configs on other frames and budgets (tests, ``tools/bench_patch.py``).
+
+The synthetic-frame configs read their root from ``$SEAGRASS_SYNTH`` (default
+``work_dirs/seagrass_synth``, see ``configs/_base_/datasets/seagrass_synth.py``); a short run is
+a handful of ``--cfg-options`` (:func:`short_run_options`).
+"""
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -9,31 +17,48 @@ from mmengine.config import Config
 
 from wsseg.registry import DATASETS
 
+SYNTH_ENV = 'SEAGRASS_SYNTH'
+
+
+@contextmanager
+def synth_root(path: str | Path) -> Iterator[None]:
+    """Point ``$SEAGRASS_SYNTH`` at ``path`` while configs are parsed; restore it after."""
+    old = os.environ.get(SYNTH_ENV)
+    os.environ[SYNTH_ENV] = str(path)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(SYNTH_ENV, None)
+        else:
+            os.environ[SYNTH_ENV] = old
+
+
+def short_run_options(max_epochs: int, batch_size: int | None = None) -> dict[str, int]:
+    """``--cfg-options`` of a short run: the epochs, validation and checkpoint at its end, a batch size."""
+    opts = {'train_cfg.max_epochs': max_epochs, 'train_cfg.val_interval': max_epochs,
+            'default_hooks.checkpoint.interval': max_epochs}
+    if batch_size:
+        opts.update({f'{k}_dataloader.batch_size': batch_size for k in ('train', 'val', 'test')})
+    return opts
+
+
+def as_cli(options: dict) -> list[str]:
+    """``{'a.b': 1}`` -> ``['a.b=1']`` for ``--cfg-options``."""
+    return [f'{k}={v}' for k, v in options.items()]
+
 
 def retarget(config: str | Path, data_root: str | Path, work_dir: str | Path, max_epochs: int | None = None,
              batch_size: int | None = None, **model_overrides) -> Config:
-    """Load a ``configs/seagrass`` config and point its frames, truth and work_dir elsewhere.
-
-    ``data_root`` holds ``train/`` and ``test/`` as written by ``make_seagrass_frames``.
-    """
-    cfg = Config.fromfile(str(config))
-    root = Path(data_root)
+    """Load a synthetic-frame config with its frames under ``data_root`` (``train/``, ``test/`` as
+    written by ``make_seagrass_frames``), its work_dir elsewhere and optionally a shorter run."""
+    with synth_root(data_root):
+        cfg = Config.fromfile(str(config))
     cfg.work_dir = str(work_dir)
-    cfg.data_root = str(root)
-    for loader, split in (('train_dataloader', 'train'), ('val_dataloader', 'test'), ('test_dataloader', 'test')):
-        dl = cfg.get(loader)
-        if dl is None:
-            continue
-        dl.dataset.data_root = str(root / split / 'frames')
-        for t in dl.dataset.pipeline:
-            if t.get('type') == 'LoadPatchTruth' and t.get('source', 'npy') == 'npy':
-                t['truth_dir'] = str(root / split / 'patch_labels')
-        if batch_size:
-            dl.batch_size = batch_size
     if max_epochs is not None:
-        cfg.train_cfg.max_epochs = max_epochs
-        cfg.train_cfg.val_interval = max_epochs
-        cfg.default_hooks.checkpoint.interval = max_epochs
+        cfg.merge_from_dict(short_run_options(max_epochs, batch_size))
+    elif batch_size:
+        cfg.merge_from_dict({f'{k}_dataloader.batch_size': batch_size for k in ('train', 'val', 'test')})
     if model_overrides:
         cfg.model.update(model_overrides)
     cfg.log_level = 'WARNING'
