@@ -4,7 +4,8 @@ Key = blake2b(model fingerprint, image bytes + shape + dtype, preprocessing (enc
 size, pixel mean / std)). The model fingerprint is the checkpoint file's hash, or for a
 random-weight SAM a hash of the image encoder's state dict (:func:`sam_model_key`). An entry
 is a ``torch.save`` of ``dict(key=..., embedding=...)`` at ``<root>/<key[:2]>/<key>.pt``,
-written to a temporary file and renamed (``os.replace``), so a reader never sees half a file.
+written to a temporary file, fsynced and renamed (:func:`wsseg.utils.io.atomic_write`), so
+a reader never sees half a file.
 
 A stale entry (other model, image or preprocessing) has another key and so another file: it
 is never read. A file that fails to load, holds another key, or has the wrong shape is
@@ -13,8 +14,6 @@ reported with a warning naming it, recomputed and overwritten, never trusted.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -24,6 +23,7 @@ import torch
 from segment_anything.modeling import Sam
 
 from wsseg.models.sam import file_fingerprint, state_fingerprint
+from wsseg.utils.io import atomic_write
 
 
 def sam_model_key(sam: Sam, checkpoint: str | Path | None = None) -> str:
@@ -101,16 +101,8 @@ class EmbeddingCache:
         return None
 
     def _write(self, path: Path, key: str, emb: torch.Tensor) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-        try:
-            with os.fdopen(fd, 'wb') as f:
-                torch.save(dict(key=key, embedding=emb.detach().cpu().contiguous()), f)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_write(path) as f:     # temporary file + fsync + rename
+            torch.save(dict(key=key, embedding=emb.detach().cpu().contiguous()), f)
 
     def get(self, image: np.ndarray, compute: Callable[[], torch.Tensor]) -> torch.Tensor:
         """The embedding (C, e, e) of ``image``: from disk when a valid entry exists, else

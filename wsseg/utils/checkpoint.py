@@ -28,19 +28,32 @@ def require_file(path: str | Path, kind: str) -> Path:
     return p
 
 
+def load_checkpoint_file(path: str | Path, kind: str, map_location='cpu') -> dict:
+    """Load a whole checkpoint with ``torch.load(weights_only=True)``: tensors and plain
+    Python data only, so a tampered file cannot run code. A missing, truncated, tampered or
+    non-mapping file raises :class:`CheckpointError` naming it."""
+    p = require_file(path, kind)
+    try:
+        obj = torch.load(p, map_location=map_location, weights_only=True)
+    except Exception as e:  # pickle errors, truncated files, disallowed globals
+        raise CheckpointError(f'{p}: cannot load as a {kind} checkpoint with weights_only=True '
+                              f'(truncated, tampered or not a torch checkpoint): {e}') from e
+    if not isinstance(obj, dict):
+        raise CheckpointError(f'{p}: not a {kind} checkpoint (a {type(obj).__name__}, '
+                              'expected a mapping)')
+    return obj
+
+
 def load_state_dict_file(path: str | Path, kind: str, strict_keys: bool = True) -> dict:
     """Load a state dict with ``torch.load(weights_only=True)``: no arbitrary unpickling.
 
     Accepts a bare state dict or one nested under ``state_dict`` / ``model``.
     """
-    p = require_file(path, kind)
-    try:
-        obj = torch.load(p, map_location='cpu', weights_only=True)
-    except Exception as e:  # pickle errors, truncated files, disallowed globals
-        raise CheckpointError(f'{p}: cannot load as a {kind} checkpoint with weights_only=True ({e})') from e
+    obj = load_checkpoint_file(path, kind)
     for key in ('state_dict', 'model'):
-        if isinstance(obj, dict) and key in obj and isinstance(obj[key], dict):
+        if key in obj and isinstance(obj[key], dict):
             obj = obj[key]
-    if not isinstance(obj, dict) or not all(isinstance(v, torch.Tensor) for v in obj.values()):
-        raise CheckpointError(f'{p}: not a {kind} state dict (expected a mapping of names to tensors)')
+    if not all(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise CheckpointError(f'{Path(path).expanduser()}: not a {kind} state dict '
+                              '(expected a mapping of names to tensors)')
     return obj

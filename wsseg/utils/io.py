@@ -1,9 +1,13 @@
-"""Reading images and masks with errors that name the file, and atomic PNG writes."""
+"""Reading images and masks with errors that name the file, and atomic writes."""
 from __future__ import annotations
 
+import errno
+import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -11,6 +15,15 @@ from PIL import Image, UnidentifiedImageError
 
 class DataError(ValueError):
     """Bad input data. The message always names the offending file and the problem."""
+
+
+class DiskFullError(OSError):
+    """A write failed for lack of space (or a file-size limit). Names the file; nothing
+    partial is left behind, and files finished before it are kept."""
+
+
+_FULL = {errno.ENOSPC: 'no space left on device', errno.EDQUOT: 'disk quota exceeded',
+         errno.EFBIG: 'file size limit exceeded'}
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
@@ -61,36 +74,60 @@ def check_mask(mask: np.ndarray, path, num_classes: int | None = None,
                             f'0..{num_classes - 1} (and {ignore_index} = ignore)')
 
 
-def write_png_atomic(path: str | os.PathLike, array: np.ndarray,
-                     palette: np.ndarray | None = None) -> None:
-    """Write a PNG via a temporary file in the same folder and an atomic rename.
+@contextmanager
+def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """Open a temporary file beside ``path`` for binary writing; on success flush, fsync and
+    rename it onto ``path`` (``os.replace``, atomic on POSIX).
 
-    A reader never sees a half-written file; a killed writer leaves only a ``.tmp`` that
-    :func:`clean_partial_writes` removes.
+    A reader never sees a half-written file; a killed writer leaves only a ``.<name>.*.tmp``
+    that :func:`clean_partial_writes` removes. On a full disk the temporary file is removed
+    and :class:`DiskFullError` names ``path``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException as e:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(e, OSError) and e.errno in _FULL:
+            raise DiskFullError(e.errno, f'{path}: disk full ({_FULL[e.errno]}) while writing it; '
+                                'no partial file was kept. Free space and run again: finished '
+                                'files are kept and skipped') from e
+        raise
+
+
+def write_png_atomic(path: str | os.PathLike, array: np.ndarray,
+                     palette: np.ndarray | None = None) -> None:
+    """Write a PNG with :func:`atomic_write` (temporary file, fsync, rename)."""
     im = Image.fromarray(array)
     if palette is not None and array.ndim == 2:
         im = im.convert('P')
         im.putpalette(np.asarray(palette, np.uint8).reshape(-1).tolist())
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            im.save(f, format='PNG')
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as f:
+        im.save(f, format='PNG')
 
 
-def clean_partial_writes(folder: str | os.PathLike) -> int:
-    """Remove temporary files left by an interrupted :func:`write_png_atomic`. Returns count."""
+def write_json_atomic(path: str | os.PathLike, obj) -> None:
+    """Write ``obj`` as indented JSON with :func:`atomic_write`."""
+    with atomic_write(path) as f:
+        f.write(json.dumps(obj, indent=2).encode())
+
+
+def clean_partial_writes(folder: str | os.PathLike, names: set[str] | None = None) -> int:
+    """Remove temporary files left by an interrupted :func:`atomic_write` under ``folder``.
+
+    ``names`` limits it to the temporaries of those target file names (e.g. one rank's shard,
+    so a rank never removes a file another rank is writing). Returns how many were removed.
+    """
     n = 0
     for p in Path(folder).rglob('.*.tmp'):
-        p.unlink()
-        n += 1
+        if names is None or p.name[1:].rsplit('.', 2)[0] in names:
+            p.unlink(missing_ok=True)
+            n += 1
     return n
