@@ -1,4 +1,8 @@
-"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--work-dir D] [--show-dir D]``."""
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [--work-dir D]``.
+
+The checkpoint is read with ``torch.load(weights_only=True)`` (by :class:`wsseg.engine.WssegRunner`):
+a missing, truncated or tampered file is a ``CheckpointError`` naming it.
+"""
 from __future__ import annotations
 
 import argparse
@@ -9,8 +13,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
+from wsseg.registry import RUNNERS  # noqa: E402
 from wsseg.utils.checkpoint import require_file  # noqa: E402
 from wsseg.utils.setup_env import register_all_modules  # noqa: E402
 
@@ -40,7 +44,8 @@ def main(argv=None) -> dict:
     if cfg.get('default_scope') == 'mmseg':
         from wsseg.stage2 import prepare_mmseg
         prepare_mmseg()
-    return Runner.from_cfg(cfg).test()
+    cfg.setdefault('runner_type', 'wsseg.WssegRunner')
+    return RUNNERS.build(cfg).test()
 
 
 if __name__ == '__main__':

@@ -1,4 +1,11 @@
-"""Train a model from an mmengine config: ``python tools/train.py CONFIG [--work-dir D] [--resume]``."""
+"""Train a model from an mmengine config: ``python tools/train.py CONFIG [--work-dir D] [--resume]``.
+
+Builds :class:`wsseg.engine.WssegRunner` (unless the config names another ``runner_type``):
+atomic checkpoints loaded with ``weights_only=True``, exact resume, and under torchrun
+(``--launcher pytorch``, see ``tools/dist_train.sh``) gloo instead of nccl when there is no
+CUDA. With ``bad_data='skip'`` on the training dataset, skipped files are listed in
+``<work_dir>/bad_data.jsonl``.
+"""
 from __future__ import annotations
 
 import argparse
@@ -14,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from wsseg.datasets.base import read_bad_data_report  # noqa: E402
+from wsseg.registry import RUNNERS  # noqa: E402
 from wsseg.utils.setup_env import register_all_modules  # noqa: E402
 
 
@@ -41,16 +50,24 @@ def build_runner(args) -> Runner:
         cfg.resume, cfg.load_from = True, None
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
+    train_set = cfg.get('train_dataloader', {}).get('dataset', {})
+    if train_set.get('bad_data') == 'skip' and not train_set.get('bad_data_report'):
+        train_set['bad_data_report'] = osp.join(cfg.work_dir, 'bad_data.jsonl')
     if cfg.get('default_scope') == 'mmseg':
         from wsseg.stage2 import prepare_mmseg
         prepare_mmseg()
-    return Runner.from_cfg(cfg)
+    cfg.setdefault('runner_type', 'wsseg.WssegRunner')
+    return RUNNERS.build(cfg)
 
 
 def main(argv=None) -> None:
     t0 = time.time()
     runner = build_runner(parse_args(argv))
     runner.train()
+    report = runner.cfg.train_dataloader.dataset.get('bad_data_report')
+    skipped = read_bad_data_report(report) if report else []
+    if skipped:
+        runner.logger.warning(f'{len(skipped)} bad training file(s) skipped, listed in {report}')
     if runner.rank == 0:   # for tools/benchmark.py: wall time and the peak memory of this process
         stats = dict(wall_s=round(time.time() - t0, 1),
                      peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))

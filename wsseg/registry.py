@@ -7,6 +7,7 @@ from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import LOOPS as MMENGINE_LOOPS
 from mmengine.registry import METRICS as MMENGINE_METRICS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.registry import Registry
@@ -19,6 +20,7 @@ MODELS = Registry('model', parent=MMENGINE_MODELS,
 METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['wsseg.evaluation'])
 HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['wsseg.engine', 'wsseg.patch'])
 LOOPS = Registry('loop', parent=MMENGINE_LOOPS, locations=['wsseg.engine'])
+RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, locations=['wsseg.engine'])
 VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS,
                        locations=['wsseg.visualization'])
 

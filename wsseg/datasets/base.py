@@ -15,23 +15,71 @@ A dataset's ``load_data_list`` returns one dict per image. Keys (only ``img_path
 
 The pipeline (``wsseg.datasets.transforms``) turns that into ``img``, ``gt_seg_map`` and
 ``weak`` (a :class:`wsseg.structures.WeakLabels`) and packs a training sample.
+
+Bad files: ``bad_data='stop'`` (default) lets the :class:`~wsseg.utils.io.DataError` naming
+the file stop the run; ``bad_data='skip'`` skips the sample (mmengine fetches another one),
+warns naming the file and appends one JSON line per skip to ``bad_data_report`` (safe from
+several dataloader workers; :func:`read_bad_data_report` reads it back, one entry per file).
 """
 from __future__ import annotations
 
+import json
+import logging
+import os
+from pathlib import Path
+
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 
 from wsseg.registry import TRANSFORMS
 from wsseg.structures import ClassMeta, make_palette
 from wsseg.utils.io import DataError
 
+BAD_DATA_POLICIES = ('stop', 'skip')
+
+
+def check_bad_data_policy(policy: str, where: str) -> str:
+    if policy not in BAD_DATA_POLICIES:
+        raise ValueError(f"{where}: bad_data={policy!r}, expected one of {BAD_DATA_POLICIES}")
+    return policy
+
+
+def append_bad_data_report(path: str | os.PathLike, file: str, error: str) -> None:
+    """Append one JSON line; a single ``O_APPEND`` write, so workers do not interleave."""
+    line = (json.dumps(dict(file=str(file), error=error)) + '\n').encode()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+def read_bad_data_report(path: str | os.PathLike) -> list[dict]:
+    """The skipped files of a report, one ``dict(file, error)`` per file (first error kept)."""
+    if not Path(path).is_file():
+        return []
+    seen: dict[str, dict] = {}
+    for line in Path(path).read_text().splitlines():
+        if line.strip():
+            rec = json.loads(line)
+            seen.setdefault(rec['file'], rec)
+    return list(seen.values())
+
 
 class WeakSegDataset(BaseDataset):
-    """mmengine ``BaseDataset`` with class metadata, and an error for an empty split."""
+    """mmengine ``BaseDataset`` with class metadata, an error for an empty split, and a bad
+    data policy (``bad_data='stop'|'skip'``, ``bad_data_report``: see the module docstring;
+    ``skip`` acts outside ``test_mode`` only, as a test must see every image)."""
 
     METAINFO: dict = dict(classes=(), palette=None)
 
-    def __init__(self, *args, ignore_index: int = 255, **kwargs):
+    def __init__(self, *args, ignore_index: int = 255, bad_data: str = 'stop',
+                 bad_data_report: str | None = None, **kwargs):
         self.ignore_index = ignore_index
+        self.bad_data = check_bad_data_policy(bad_data, type(self).__name__)
+        self.bad_data_report = bad_data_report
+        self.skipped: list[dict] = []     # this process's skips
         # build wsseg transforms here, so the dataset works outside a 'wsseg'-scoped Runner too
         pipeline = kwargs.get('pipeline') or []
         kwargs['pipeline'] = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
@@ -43,6 +91,19 @@ class WeakSegDataset(BaseDataset):
         if not data_list:
             raise DataError(f'{self.describe()}: the dataset is empty (no image found)')
         return data_list
+
+    def prepare_data(self, idx: int):
+        if self.bad_data == 'stop' or self.test_mode:
+            return super().prepare_data(idx)
+        try:
+            return super().prepare_data(idx)
+        except DataError as e:
+            file = self.get_data_info(idx).get('img_path', f'#{idx}')
+            print_log(f'bad_data=skip: skipping {file}: {e}', logger='current', level=logging.WARNING)
+            self.skipped.append(dict(file=str(file), error=str(e)))
+            if self.bad_data_report:
+                append_bad_data_report(self.bad_data_report, file, str(e))
+            return None       # mmengine's BaseDataset then fetches another index
 
     def _load_metainfo(self, metainfo=None):
         meta = super()._load_metainfo(metainfo)

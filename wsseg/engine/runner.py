@@ -1,0 +1,144 @@
+"""``WssegRunner``: mmengine's Runner, made safe to kill, resume and run on CPU ranks.
+
+Changes to mmengine's ``Runner`` (everything else is inherited):
+
+- **atomic checkpoints**: each ``.pth`` is written to a temporary file in its folder, fsynced
+  and renamed, so a killed run never leaves half a checkpoint (``AtomicCheckpointHook``
+  does the same for ``last_checkpoint``);
+- **only finite checkpoints**: a model whose weights became NaN/inf is not saved, so the last
+  checkpoint on disk stays the last good one;
+- **safe loading**: checkpoints are read with ``torch.load(weights_only=True)``; a missing,
+  truncated or tampered file is a :class:`~wsseg.utils.checkpoint.CheckpointError` naming it;
+- **exact resume**: the torch RNG state is saved with each checkpoint and restored on resume
+  (dropout draws continue where they stopped; the data order is replayed by mmengine);
+- **validation leaves the training RNG alone** (:class:`ValRngHook`), so when and whether
+  validation runs does not change training, and a resume is exact even after a validation;
+- **CPU ranks**: under torchrun / SLURM without CUDA the process group uses gloo (not nccl)
+  and DDP wraps the CPU model without ``device_ids``.
+"""
+from __future__ import annotations
+
+import os
+import os.path as osp
+from pathlib import Path
+
+import torch
+from mmengine.dist import is_distributed, master_only
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
+
+from wsseg.engine.dist import init_distributed
+from wsseg.registry import RUNNERS
+from wsseg.utils.checkpoint import load_checkpoint_file
+
+
+def _local(path: str) -> bool:
+    return '://' not in str(path)
+
+
+@RUNNERS.register_module()
+class WssegRunner(Runner):
+    """mmengine ``Runner`` with atomic, finite, weights_only checkpoints, exact resume and
+    DDP on CPU (see the module docstring). Configs select it with
+    ``runner_type = 'wsseg.WssegRunner'``."""
+
+    def __init__(self, *args, **kwargs):
+        self._dist_note: str | None = None
+        self._resumed_rng: dict | None = None
+        super().__init__(*args, **kwargs)
+        self.register_hook(ValRngHook())
+        if self._dist_note:
+            self.logger.info(self._dist_note)
+
+    def setup_env(self, env_cfg: dict) -> None:
+        if self.distributed and not is_distributed():
+            self._dist_note = init_distributed(self.launcher, **dict(env_cfg.get('dist_cfg', {})))
+        super().setup_env(env_cfg)
+
+    def wrap_model(self, model_wrapper_cfg, model):
+        if self.distributed and model_wrapper_cfg is None and not torch.cuda.is_available():
+            # mmengine passes device_ids=[LOCAL_RANK], which DDP refuses for a CPU module
+            model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None,
+                                     broadcast_buffers=False,
+                                     find_unused_parameters=self.cfg.get('find_unused_parameters', False))
+        return super().wrap_model(model_wrapper_cfg, model)
+
+    # ------------------------------------------------------------------ saving
+    @master_only
+    def save_checkpoint(self, out_dir: str, filename: str, file_client_args=None,
+                        save_optimizer: bool = True, save_param_scheduler: bool = True,
+                        meta: dict | None = None, by_epoch: bool = True, backend_args=None) -> None:
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        bad = [k for k, v in model.state_dict().items()
+               if v.is_floating_point() and not torch.isfinite(v).all()]
+        if bad:
+            raise FloatingPointError(
+                f'non-finite weights {bad[:5]} after iteration {self.iter + 1}: {filename} not '
+                f'written; {osp.join(self.work_dir, "last_checkpoint")} names the last good one')
+        meta = dict(meta or {}, rng=rng_state())
+        args = dict(file_client_args=file_client_args, save_optimizer=save_optimizer,
+                    save_param_scheduler=save_param_scheduler, meta=meta, by_epoch=by_epoch,
+                    backend_args=backend_args)
+        if not _local(out_dir):
+            return super().save_checkpoint(out_dir, filename, **args)
+        for stale in Path(out_dir).glob(f'.{filename}.*.tmp'):   # left by a killed run
+            stale.unlink(missing_ok=True)
+        tmp = f'.{filename}.{os.getpid()}.tmp'
+        super().save_checkpoint(out_dir, tmp, **args)
+        tmp_path = osp.join(out_dir, tmp)
+        with open(tmp_path, 'rb') as f:
+            os.fsync(f.fileno())
+        os.replace(tmp_path, osp.join(out_dir, filename))
+
+    # ------------------------------------------------------------------ loading
+    def load_checkpoint(self, filename: str, map_location='cpu', strict: bool = False,
+                        revise_keys: list = [(r'^module.', '')]) -> dict:  # noqa: B006 (mmengine's)
+        if not _local(filename):
+            return super().load_checkpoint(filename, map_location, strict, revise_keys)
+        checkpoint = load_checkpoint_file(filename, 'wsseg', map_location)
+        if 'state_dict' not in checkpoint:
+            from wsseg.utils.checkpoint import CheckpointError
+            raise CheckpointError(f'{filename}: not a training checkpoint (no state_dict; '
+                                  f'keys {sorted(checkpoint)[:8]})')
+        self._resumed_rng = checkpoint.get('meta', {}).get('rng')
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        checkpoint = _load_checkpoint_to_model(model, checkpoint, strict, revise_keys=revise_keys)
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
+
+    def resume(self, filename: str, *args, **kwargs) -> None:
+        super().resume(filename, *args, **kwargs)
+        if self._resumed_rng is not None:
+            set_rng_state(self._resumed_rng)
+            self.logger.info(f'restored the torch RNG state saved in {filename}')
+
+
+def rng_state() -> dict:
+    """The torch RNG states (CPU, and CUDA when present) as tensors (weights_only-loadable)."""
+    state = dict(cpu=torch.get_rng_state())
+    if torch.cuda.is_available():
+        state['cuda'] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state['cpu'].cpu())
+    if torch.cuda.is_available() and state.get('cuda'):
+        torch.cuda.set_rng_state_all([s.cpu() for s in state['cuda']])
+
+
+class ValRngHook(Hook):
+    """Validation runs on a copy of the torch RNG: creating its dataloader iterator draws a
+    seed, which would otherwise shift every later dropout draw of training."""
+
+    priority = 'VERY_HIGH'
+
+    def before_val(self, runner) -> None:
+        self._state = rng_state()
+
+    def after_val(self, runner) -> None:
+        set_rng_state(self._state)
