@@ -2,17 +2,23 @@
 
 Every labeller implements :meth:`PseudoLabeller.label` for one sample; :meth:`run` does the
 rest the same way for all of them: a progress bar, atomic PNG writes (255 = undecided, plus
-an optional confidence PNG), resume by skipping finished images, and sharding across ranks.
+an optional confidence PNG), resume by skipping finished images, sharding across ranks, a
+bad-data policy, and one ``pseudo_label_report.json``.
 """
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
+from mmengine.dist import barrier, is_distributed
 from mmengine.utils import ProgressBar
 
-from wsseg.utils.io import clean_partial_writes, write_png_atomic
+from wsseg.datasets.base import check_bad_data_policy
+from wsseg.utils.io import DataError, clean_partial_writes, write_json_atomic, write_png_atomic
+
+REPORT = 'pseudo_label_report.json'
 
 
 class PseudoLabeller:
@@ -24,36 +30,80 @@ class PseudoLabeller:
         raise NotImplementedError
 
     def run(self, dataset, out_dir: str | Path, save_confidence: bool = False,
-            rank: int = 0, world_size: int = 1, palette: np.ndarray | None = None) -> dict:
+            rank: int = 0, world_size: int = 1, palette: np.ndarray | None = None,
+            bad_data: str | None = None) -> dict:
         """Label every image of ``dataset`` (raw dicts through its pipeline) into ``out_dir``.
 
-        Images whose PNG already exists are skipped, so an interrupted run resumes. Rank ``r``
-        of ``world_size`` labels images ``r, r + world_size, ...``; each is written once.
+        Images whose PNG already exists are skipped, so an interrupted run resumes; the mask
+        PNG is written last (after its confidence PNG), so it marks the image done. Rank ``r``
+        of ``world_size`` labels images ``r, r + world_size, ...``: each is written once.
+
+        ``bad_data`` (default: the dataset's ``bad_data``, else ``'stop'``): ``'stop'`` raises
+        the :class:`DataError` naming the file; ``'skip'`` leaves the image out, warns, and
+        lists it in the report. A full disk always stops (:class:`~wsseg.utils.io.DiskFullError`).
+
+        Each rank writes its counts to ``pseudo_label_report.rank<r>.json``; under a process
+        group rank 0 waits for all (barrier) and merges them into ``pseudo_label_report.json``.
+        Returns this rank's report (rank 0: the merged one).
         """
+        policy = check_bad_data_policy(bad_data or getattr(dataset, 'bad_data', 'stop'),
+                                       f'{type(self).__name__}.run')
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        clean_partial_writes(out_dir)
         indices = list(range(rank, len(dataset), world_size))
+        stems = {i: _stem(dataset.get_data_info(i)) for i in indices}
+        clean_partial_writes(out_dir, names={f'{s}.png' for s in stems.values()})
         done = skipped = 0
+        bad: list[dict] = []
         bar = ProgressBar(len(indices)) if rank == 0 else None
         for i in indices:
-            info = dataset.get_data_info(i)
-            stem = info.get('img_id') or Path(info['img_path']).stem
-            target = out_dir / f'{stem}.png'
+            target = out_dir / f'{stems[i]}.png'
             if target.exists():
                 skipped += 1
             else:
-                results = dataset.pipeline(dict(info))
-                mask, conf = self.label(results)
-                if save_confidence and conf is not None:
-                    write_png_atomic(out_dir / 'confidence' / f'{stem}.png',
-                                     np.round(np.clip(conf, 0, 1) * 255).astype(np.uint8))
-                write_png_atomic(target, mask.astype(np.uint8), palette)   # last: marks done
-                done += 1
+                info = dataset.get_data_info(i)
+                try:
+                    mask, conf = self.label(dataset.pipeline(dict(info)))
+                except DataError as e:
+                    if policy == 'stop':
+                        raise DataError(f"{e} (image {info.get('img_path')}; bad_data='skip' "
+                                        'would leave it out and list it in the report)') from e
+                    warnings.warn(f"bad_data='skip': {info.get('img_path')} left out: {e}")
+                    bad.append(dict(file=str(info.get('img_path')), error=str(e)))
+                else:
+                    if save_confidence and conf is not None:
+                        write_png_atomic(out_dir / 'confidence' / f'{stems[i]}.png',
+                                         np.round(np.clip(conf, 0, 1) * 255).astype(np.uint8))
+                    write_png_atomic(target, mask.astype(np.uint8), palette)   # last: marks done
+                    done += 1
             if bar is not None:
                 bar.update()
-        report = dict(out_dir=str(out_dir), labelled=done, skipped_existing=skipped,
-                      rank=rank, world_size=world_size)
-        if rank == 0:
-            (out_dir / 'pseudo_label_report.json').write_text(json.dumps(report, indent=2))
-        return report
+        mine = dict(rank=rank, images=len(indices), labelled=done, skipped_existing=skipped,
+                    skipped_bad=bad)
+        write_json_atomic(out_dir / f'pseudo_label_report.rank{rank}.json', mine)
+        if world_size > 1 and is_distributed():
+            barrier()
+        if rank != 0 or (world_size > 1 and not is_distributed()):
+            return dict(mine, out_dir=str(out_dir), world_size=world_size)
+        return merge_reports(out_dir, world_size, len(dataset), policy)
+
+
+def _stem(info: dict) -> str:
+    return info.get('img_id') or Path(info['img_path']).stem
+
+
+def merge_reports(out_dir: Path, world_size: int, total: int, policy: str) -> dict:
+    """Merge the per-rank reports into ``pseudo_label_report.json`` (then remove them)."""
+    files = [out_dir / f'pseudo_label_report.rank{r}.json' for r in range(world_size)]
+    ranks = [json.loads(f.read_text()) for f in files]
+    bad = [b for r in ranks for b in r['skipped_bad']]
+    report = dict(out_dir=str(out_dir), world_size=world_size, images=total,
+                  labelled=sum(r['labelled'] for r in ranks),
+                  skipped_existing=sum(r['skipped_existing'] for r in ranks),
+                  bad_data=policy, skipped_bad=bad,
+                  per_rank=[{k: (len(v) if k == 'skipped_bad' else v) for k, v in r.items()}
+                            for r in ranks])
+    write_json_atomic(out_dir / REPORT, report)
+    for f in files:
+        f.unlink()
+    return report
