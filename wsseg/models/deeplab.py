@@ -5,6 +5,7 @@ the second stage uses mmsegmentation's models instead.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
@@ -17,6 +18,21 @@ from wsseg.registry import MODELS
 from wsseg.utils.checkpoint import load_state_dict_file
 
 _RESNETS = {18: resnet18, 34: resnet34, 50: resnet50}
+
+
+def _group_norm(bn: nn.BatchNorm2d, groups: int) -> nn.GroupNorm:
+    """At most ``groups`` groups of at least 2 channels (ASPP's pooled branch is 1x1)."""
+    c = bn.num_features
+    return nn.GroupNorm(math.gcd(groups, c // 2) if c % 2 == 0 else 1, c)
+
+
+def _to_group_norm(module: nn.Module, groups: int = 32) -> None:
+    """Replace every BatchNorm2d under ``module`` by a GroupNorm (:func:`_group_norm`)."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.BatchNorm2d):
+            setattr(module, name, _group_norm(child, groups))
+        else:
+            _to_group_norm(child, groups)
 
 
 def _unstride(layer: nn.Sequential, dilation: int) -> None:
@@ -38,12 +54,20 @@ class DeepLabV3Plus(nn.Module):
         depth: ResNet depth (18, 34 or 50).
         output_stride: 8, 16 or 32; lower keeps more resolution and costs more.
         pretrained: optional path to a torchvision ResNet state dict (no download here).
+        norm: ``'BN'`` (BatchNorm, default) or ``'GN'`` (GroupNorm, up to 32 groups of at
+            least 2 channels). GN does not depend on the batch: it suits small per-GPU
+            batches, and DDP over N ranks then equals one process with the whole batch.
     """
 
     def __init__(self, num_classes: int, depth: int = 18, output_stride: int = 16,
                  aspp_rates: tuple[int, ...] = (6, 12, 18), aspp_channels: int = 128,
-                 pretrained: str | None = None):
+                 pretrained: str | None = None, norm: str = 'BN'):
         super().__init__()
+        if norm not in ('BN', 'GN'):
+            raise ValueError(f"DeepLabV3Plus: norm must be 'BN' or 'GN', got {norm!r}")
+        if norm == 'GN' and pretrained:
+            raise ValueError('DeepLabV3Plus: norm=GN cannot use pretrained BatchNorm weights '
+                             f'({pretrained}); use norm=BN or no pretrained trunk')
         if depth not in _RESNETS:
             raise ValueError(f'DeepLabV3Plus: depth must be one of {list(_RESNETS)}, got {depth}')
         if output_stride not in (8, 16, 32):
@@ -67,6 +91,8 @@ class DeepLabV3Plus(nn.Module):
             nn.Conv2d(aspp_channels, aspp_channels, 3, padding=1, bias=False),
             nn.BatchNorm2d(aspp_channels), nn.ReLU(True))
         self.classifier = nn.Conv2d(aspp_channels, num_classes, 1)
+        if norm == 'GN':
+            _to_group_norm(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) normalised image -> (B, K, H, W) logits."""

@@ -1,0 +1,1 @@
+from tests.reliability.conftest import restore_determinism  # noqa: F401
