@@ -71,10 +71,16 @@ class WeakSegmentor(BaseModel):
 
     ``test_cfg=dict(crf=dict(n_iters=5, sigma_rgb=13, ...))`` refines every prediction with the
     mean-field CRF (:func:`wsseg.pseudo.crf.dense_crf_meanfield`, keyword arguments as there).
+
+    ``train_autocast='bfloat16'`` runs the network's training forward (and so its backward)
+    under ``torch.autocast`` on the input's device, CPU or CUDA: about 1.7x faster per step on
+    CPUs with AVX512-BF16 (mmengine's AmpOptimWrapper refuses CPUs). Losses always see float32
+    logits and run outside autocast; validation and prediction stay in float32.
     """
 
     def __init__(self, net: dict, losses: list[dict], data_preprocessor: dict | None = None,
-                 test_cfg: dict | None = None, init_cfg: dict | None = None):
+                 test_cfg: dict | None = None, train_autocast: str | None = None,
+                 init_cfg: dict | None = None):
         pre = data_preprocessor or dict(type='SegDataPreprocessor')
         super().__init__(data_preprocessor=MODELS.build(pre) if isinstance(pre, dict) else pre,
                          init_cfg=init_cfg)
@@ -87,15 +93,23 @@ class WeakSegmentor(BaseModel):
         if self.test_cfg.get('crf') is not None:
             from wsseg.pseudo.crf import check_crf_kwargs
             check_crf_kwargs(dict(self.test_cfg['crf']), 'WeakSegmentor test_cfg.crf')
+        if train_autocast not in (None, 'bfloat16', 'float16'):
+            raise ValueError(f"WeakSegmentor: train_autocast must be None, 'bfloat16' or 'float16', "
+                             f'got {train_autocast!r}')
+        self.train_autocast = train_autocast
         self.iteration = 0          # set by the SetIterationHook, for loss schedules
 
     def forward(self, inputs: torch.Tensor, data_samples: list[SegSample] | None = None,
                 mode: str = 'tensor'):
+        if mode == 'loss':
+            dtype = getattr(torch, self.train_autocast) if self.train_autocast else None
+            with torch.autocast(inputs.device.type, dtype=dtype, enabled=dtype is not None):
+                logits = self.net(inputs)
+            with torch.autocast(inputs.device.type, enabled=False):
+                return self.loss(logits.float(), inputs, data_samples)
         logits = self.net(inputs)
         if mode == 'tensor':
             return logits
-        if mode == 'loss':
-            return self.loss(logits, inputs, data_samples)
         if mode == 'predict':
             return self.predict(logits, data_samples, inputs)
         raise ValueError(f'WeakSegmentor: unknown mode {mode!r}')
