@@ -3,10 +3,20 @@
     python tools/benchmark.py --matrix configs/benchmarks/camvid.py [--rows a,b] [--report-only]
 
 Each row is an ordinary training config run by ``tools/train.py`` in its own process (so a
-row resumes after interruption and its peak memory is its own). A row's result is kept in
+row resumes after interruption and its peak memory is its own) and scored by its validation
+loop. A row with ``test_checkpoint`` is not trained: ``tools/test.py`` scores that checkpoint
+(e.g. a test-time ensemble that its ``before`` steps assemble). A row's result is kept in
 ``<work-root>/<row>/result.json`` and reused by every matrix naming the same row and config
-(e.g. the full-supervision reference), unless ``--rerun``. The markdown table, per-class IoU
-and plots are rebuilt from those files.
+(e.g. the full-supervision reference), unless ``--rerun``. The markdown table, per-class
+scores and plots are rebuilt from those files.
+
+A matrix file sets ``dataset``, ``reference`` (the row of the ratio column) and ``rows``, and
+may set ``metrics``: ``'seg'`` (default: mIoU, aAcc, per-class IoU, labelled-pixel fraction)
+or ``'patch'`` (patch accuracy, macro / weighted / per-class F1, patch mIoU, training
+pseudo-label quality, pixel mIoU of the patch maps painted and refined); ``columns`` (a list of
+``(title, spec)`` replacing the set's columns, see :func:`cell`) and ``budget`` (the sentence
+after the dataset) and ``append`` (a markdown file, relative to the repository, added under the
+rows when it exists: measurements another script makes beside them, e.g. tools/bench_patch.py).
 """
 from __future__ import annotations
 
@@ -16,6 +26,7 @@ import os
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -24,6 +35,37 @@ from mmengine.config import Config  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 BEGIN, END = '<!-- benchmark:{name}:begin -->', '<!-- benchmark:{name}:end -->'
+
+# What a matrix reports. ``main``: the key that marks a validation record (and is plotted);
+# ``per_class``: title and key prefix of the per-class table; ``plots``: which curves to draw;
+# ``all_commands``: list the rows' ``before`` steps under "Commands" too.
+METRIC_SETS = {
+    'seg': dict(main='mIoU', per_class=('Per-class IoU (%):', 'IoU.'), labelled_fraction=True,
+                plots=('val', 'loss'), all_commands=False, columns=(
+                    ('row', 'name'), ('weak labels', 'weak'), ('labelled pixels', 'labelled'),
+                    ('method', 'method'), ('mIoU', 'mIoU:.2f'), ('weak/full', 'ratio:mIoU'),
+                    ('aAcc', 'aAcc:.2f'), ('wall time', 'wall'), ('peak RSS', 'rss'))),
+    'patch': dict(main='macro_F1', per_class=('Per-class F1 on the test patches (%):', 'F1.'),
+                  labelled_fraction=False, plots=('loss',), all_commands=True, columns=(
+                      ('row', 'name'), ('trained on', 'weak'), ('method', 'method'),
+                      ('accuracy', 'accuracy'), ('macro F1', 'macro_F1'), ('weighted F1', 'weighted_F1'),
+                      ('macro F1 / upper bound', 'ratio:macro_F1'), ('patch mIoU', 'patch_mIoU'),
+                      ('pseudo-labels acc', 'pseudo/accuracy'), ('pseudo-labels macro F1', 'pseudo/macro_F1'),
+                      ('pixel mIoU painted', 'pixel_mIoU.coarse'), ('+ CRF', 'pixel_mIoU.crf'),
+                      ('+ superpixels', 'pixel_mIoU.superpixels'),
+                      ('+ SAM (random weights: measures plumbing)', 'pixel_mIoU.sam'),
+                      ('wall time', 'wall'), ('peak RSS', 'rss'))),
+}
+
+
+def metric_set(matrix: Config) -> dict:
+    kind = matrix.get('metrics', 'seg')
+    if kind not in METRIC_SETS:
+        raise ValueError(f'{matrix.filename}: metrics={kind!r}, expected one of {sorted(METRIC_SETS)}')
+    out = dict(METRIC_SETS[kind])
+    if matrix.get('columns'):
+        out['columns'] = tuple(tuple(c) for c in matrix.columns)
+    return out
 
 
 def read_scalars(work_dir: Path) -> list[dict]:
@@ -49,61 +91,132 @@ def labelled_fraction(config: str) -> float | None:
     return float(np.mean(fracs))
 
 
-def run_row(row: dict, work_root: Path, python: str) -> dict:
+def run_measured(cmd: list[str]) -> tuple[float, int]:
+    """Run a command from the repository root; its wall seconds and peak RSS (MB), or an error."""
+    t0 = time.time()
+    proc = subprocess.Popen(cmd, cwd=REPO)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd)
+    return round(time.time() - t0, 1), round(usage.ru_maxrss / 1024)
+
+
+def test_metrics(work_dir: Path) -> dict:
+    """The metrics ``tools/test.py`` logged last in ``work_dir`` (``<stamp>/<stamp>.json``)."""
+    files = sorted((p for p in work_dir.glob('*/*.json') if p.stem == p.parent.name),
+                   key=lambda p: p.stat().st_mtime)
+    if not files:
+        raise RuntimeError(f'{work_dir}: no test result (<timestamp>/<timestamp>.json) found')
+    return json.loads(files[-1].read_text())
+
+
+def run_row(row: dict, work_root: Path, python: str, metrics: dict | None = None) -> dict:
+    metrics = metrics or METRIC_SETS['seg']
+    main = metrics['main']
     work_dir = work_root / row['name']
+    steps = []
     for step in row.get('before', []):   # e.g. write the pseudo-masks this row trains on
         pre = [python, *step]
         print('[benchmark] $', shlex.join(pre), flush=True)
         subprocess.run(pre, cwd=REPO, check=True)
-    cmd = [python, 'tools/train.py', row['config'], '--work-dir', str(work_dir), '--resume']
+        steps.append(shlex.join(pre))
+    if row.get('test_checkpoint'):
+        cmd = [python, 'tools/test.py', row['config'], row['test_checkpoint'], '--work-dir', str(work_dir)]
+    else:
+        cmd = [python, 'tools/train.py', row['config'], '--work-dir', str(work_dir), '--resume']
     cmd += row.get('extra_args', [])
     print('[benchmark] $', shlex.join(cmd), flush=True)
-    subprocess.run(cmd, cwd=REPO, check=True)
-    stats = json.loads((work_dir / 'run_stats.json').read_text())
-    recs = read_scalars(work_dir)
-    vals = [r for r in recs if 'mIoU' in r]
-    losses = [(r['step'], r['loss']) for r in recs if 'loss' in r and 'step' in r]
-    if not vals:
-        raise RuntimeError(f'{work_dir}: no validation record found in vis_data/scalars.json')
-    last = vals[-1]
-    return dict(name=row['name'], weak=row['weak'], method=row['method'], config=row['config'],
-                command=shlex.join(cmd), wall_s=stats['wall_s'],
-                peak_rss_mb=stats['peak_rss_mb'], mIoU=last['mIoU'],
-                aAcc=last.get('aAcc'), per_class={k[4:]: v for k, v in last.items() if k.startswith('IoU.')},
-                curve=[(r['step'], r['mIoU']) for r in vals], loss_curve=losses,
-                labelled_fraction=labelled_fraction(row['config']))
+    if row.get('test_checkpoint'):
+        wall_s, peak = run_measured(cmd)
+        final = merged = test_metrics(work_dir)
+        vals, losses, stats = [], [], dict(wall_s=wall_s, peak_rss_mb=peak)
+    else:
+        subprocess.run(cmd, cwd=REPO, check=True)
+        stats = json.loads((work_dir / 'run_stats.json').read_text())
+        recs = read_scalars(work_dir)
+        vals = [r for r in recs if main in r]
+        losses = [(r['step'], r['loss']) for r in recs if 'loss' in r and 'step' in r]
+        if not vals:
+            raise RuntimeError(f'{work_dir}: no validation record found in vis_data/scalars.json')
+        final, merged = vals[-1], {}
+        for r in recs + [final]:   # the last value of every scalar (validation, pseudo-label scores)
+            merged.update(r)
+    prefix = metrics['per_class'][1]
+    out = dict(name=row['name'], weak=row['weak'], method=row['method'], config=row['config'],
+               command=shlex.join(cmd), wall_s=stats['wall_s'], peak_rss_mb=stats['peak_rss_mb'],
+               mIoU=final.get('mIoU'), aAcc=final.get('aAcc'),
+               per_class={k[len(prefix):]: v for k, v in final.items() if k.startswith(prefix)},
+               curve=[(r['step'], r[main]) for r in vals], loss_curve=losses,
+               labelled_fraction=labelled_fraction(row['config']) if metrics['labelled_fraction'] else None)
+    if main != 'mIoU':     # the seg result files keep their original fields
+        out.update(metrics=merged, before=steps)
+    return out
+
+
+def value(result: dict, key: str):
+    """A row's score ``key``: from its ``metrics`` when stored there, else a top-level field."""
+    m = result.get('metrics') or {}
+    return m[key] if key in m else result.get(key)
+
+
+def cell(spec: str, r: dict, ref: dict | None) -> str:
+    """One table cell. ``spec``: ``name`` / ``weak`` / ``method`` / ``labelled`` / ``wall`` /
+    ``rss`` (row fields), ``ratio:KEY`` (the row's KEY over the reference row's), or
+    ``KEY[:FORMAT]`` (a score, ``.1f`` by default; ``n/a`` when the row has none)."""
+    if spec in ('name', 'weak', 'method'):
+        return str(r[spec])
+    if spec == 'labelled':
+        frac = r.get('labelled_fraction')
+        return f'{100 * frac:.2f}%' if frac is not None else 'n/a'
+    if spec == 'wall':
+        return f"{r['wall_s'] / 60:.1f} min"
+    if spec == 'rss':
+        return f"{r['peak_rss_mb']} MB"
+    if spec.startswith('ratio:'):
+        key = spec[6:]
+        a, b = value(r, key), value(ref, key) if ref else None
+        return f'{a / b:.3f}' if a is not None and b else 'n/a'
+    key, _, fmt = spec.partition(':')
+    v = value(r, key)
+    return 'n/a' if v is None else format(v, fmt or '.1f')
 
 
 def render(matrix: Config, results: dict, plot_dir: Path) -> str:
     from wsseg.visualization.plots import plot_curves
+    ms = metric_set(matrix)
     ref = results.get(matrix.reference)
-    lines = [f'Dataset: {matrix.dataset}. Every row: same network, schedule and seed.', '',
-             '| row | weak labels | labelled pixels | method | mIoU | weak/full | aAcc | wall time | peak RSS |',
-             '|---|---|---|---|---|---|---|---|---|']
+    columns = ms['columns']
+    lines = [f"Dataset: {matrix.dataset}. {matrix.get('budget', 'Every row: same network, schedule and seed.')}", '',
+             '| ' + ' | '.join(t for t, _ in columns) + ' |', '|' + '---|' * len(columns)]
     order = [r['name'] for r in matrix.rows if r['name'] in results]
     for name in order:
-        r = results[name]
-        ratio = f"{r['mIoU'] / ref['mIoU']:.3f}" if ref else 'n/a'
-        frac = r.get('labelled_fraction')
-        frac = f'{100 * frac:.2f}%' if frac is not None else 'n/a'
-        lines.append(f"| {name} | {r['weak']} | {frac} | {r['method']} | {r['mIoU']:.2f} | {ratio} | "
-                     f"{r['aAcc']:.2f} | {r['wall_s'] / 60:.1f} min | {r['peak_rss_mb']} MB |")
+        lines.append('| ' + ' | '.join(cell(spec, results[name], ref) for _, spec in columns) + ' |')
     if order:
         classes = list(results[order[0]]['per_class'])
-        lines += ['', 'Per-class IoU (%):', '', '| row | ' + ' | '.join(classes) + ' |',
+        lines += ['', ms['per_class'][0], '', '| row | ' + ' | '.join(classes) + ' |',
                   '|---|' + '---|' * len(classes)]
         for name in order:
             pc = results[name]['per_class']
             lines.append(f'| {name} | ' + ' | '.join(f'{pc.get(c, float("nan")):.1f}' for c in classes) + ' |')
         tag = Path(matrix.filename).stem
-        plot_curves(plot_dir / f'{tag}_val_miou.png', {n: tuple(zip(*results[n]['curve'])) for n in order},
-                    xlabel='iteration', ylabel='val mIoU (%)', title=f'{tag}: validation mIoU')
-        plot_curves(plot_dir / f'{tag}_train_loss.png',
-                    {n: tuple(zip(*results[n]['loss_curve'])) for n in order if results[n]['loss_curve']},
-                    xlabel='iteration', ylabel='training loss', title=f'{tag}: training loss')
-        lines += ['', f'![val mIoU](figures/{tag}_val_miou.png)', f'![train loss](figures/{tag}_train_loss.png)',
-                  '', 'Commands (run from the repository root):', '']
-        lines += [f"- `{results[n]['command']}`" for n in order]
+        lines.append('')
+        if 'val' in ms['plots']:
+            plot_curves(plot_dir / f'{tag}_val_miou.png', {n: tuple(zip(*results[n]['curve'])) for n in order},
+                        xlabel='iteration', ylabel='val mIoU (%)', title=f'{tag}: validation mIoU')
+            lines.append(f'![val mIoU](figures/{tag}_val_miou.png)')
+        if 'loss' in ms['plots']:
+            plot_curves(plot_dir / f'{tag}_train_loss.png',
+                        {n: tuple(zip(*results[n]['loss_curve'])) for n in order if results[n]['loss_curve']},
+                        xlabel='iteration', ylabel='training loss', title=f'{tag}: training loss')
+            lines.append(f'![train loss](figures/{tag}_train_loss.png)')
+        lines += ['', 'Commands (run from the repository root):', '']
+        for n in order:
+            steps = results[n].get('before', []) if ms['all_commands'] else []
+            lines += [f'- `{c}`' for c in [*steps, results[n]['command']]]
+    extra = matrix.get('append')
+    if extra and (REPO / extra).is_file():   # e.g. measurements another script writes beside the rows
+        lines += ['', (REPO / extra).read_text().rstrip()]
     return '\n'.join(lines)
 
 
@@ -119,7 +232,7 @@ def write_section(doc: Path, name: str, body: str) -> None:
     doc.write_text(text)
 
 
-def main(argv=None) -> None:
+def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--matrix', required=True)
     p.add_argument('--rows', help='comma-separated row names (default: all)')
@@ -129,8 +242,10 @@ def main(argv=None) -> None:
     p.add_argument('--rerun', action='store_true', help='train rows again even if a result exists')
     args = p.parse_args(argv)
     matrix = Config.fromfile(args.matrix)
+    metrics = metric_set(matrix)
     tag = Path(args.matrix).stem
     work_root = REPO / args.work_root
+    doc = REPO / args.doc
     wanted = set(args.rows.split(',')) if args.rows else {r['name'] for r in matrix.rows}
     results = {}
     for row in matrix.rows:
@@ -140,13 +255,14 @@ def main(argv=None) -> None:
             raise ValueError(f"{store}: holds a result of {old['config']}, not {row['config']}; "
                              'give the row another name')
         if row['name'] in wanted and not args.report_only and (old is None or args.rerun):
-            old = run_row(row, work_root, os.environ.get('PYTHON', sys.executable))
+            old = run_row(row, work_root, os.environ.get('PYTHON', sys.executable), metrics)
             store.write_text(json.dumps(old, indent=1))
         if old is not None:
             results[row['name']] = old
-    body = render(matrix, results, REPO / 'docs' / 'figures')
+    body = render(matrix, results, doc.parent / 'figures')
     print(body)
-    write_section(REPO / args.doc, tag, body)
+    write_section(doc, tag, body)
+    return results
 
 
 if __name__ == '__main__':

@@ -5,7 +5,7 @@
 
 Images are found recursively (jpg/jpeg/png, hidden files skipped). ``--patch-grid`` trains on
 the grid patches of each frame instead of whole frames. The checkpoint holds the trunk's
-state dict under ``state_dict``; ``PatchClassifier(init_checkpoint=...)`` loads it.
+state dict under ``state_dict``; ``PatchClassifier(init_checkpoint=...)`` loads it when training starts.
 """
 from __future__ import annotations
 

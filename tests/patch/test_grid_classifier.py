@@ -64,6 +64,8 @@ def test_simclr_checkpoint_loads_into_seafeats(tmp_path):
     net = SimCLRNet()
     path = save_simclr_checkpoint(net, tmp_path / 'simclr.pth', {'epochs': 1})
     model = PatchClassifier(num_classes=4, init_checkpoint=str(path))
+    assert not torch.equal(model.trunk.conv1.weight, net.trunk.conv1.weight)   # loaded by init_weights
+    model.init_weights()
     for k, v in net.trunk.state_dict().items():
         assert torch.equal(model.trunk.state_dict()[k], v), k
     fresh = PatchClassifier(num_classes=4)
@@ -78,9 +80,9 @@ def test_simclr_checkpoint_mismatch_lists_keys(tmp_path):
     path = tmp_path / 'bad.pth'
     torch.save({'state_dict': state}, path)
     with pytest.raises(CheckpointError) as e:
-        PatchClassifier(num_classes=4, init_checkpoint=str(path))
+        PatchClassifier(num_classes=4, init_checkpoint=str(path)).init_weights()
     msg = str(e.value)
     assert str(path) in msg and 'layer4.1.bn2.weight' in msg and 'extra.weight' in msg
     assert 'conv1.weight: checkpoint (64, 3, 3, 3) vs model (64, 3, 7, 7)' in msg
     with pytest.raises(CheckpointError, match='not found'):
-        PatchClassifier(num_classes=4, init_checkpoint=str(tmp_path / 'missing.pth'))
+        PatchClassifier(num_classes=4, init_checkpoint=str(tmp_path / 'missing.pth')).init_weights()

@@ -61,6 +61,7 @@ def test_pretrain_cli_writes_a_checkpoint_seafeats_loads(tmp_path):
                  '--batch-size', '6', '--patch-grid', '1', '2'])
     assert meta['n_images'] == 12 and len(meta['losses']) == 2 and all(np.isfinite(meta['losses']))
     model = PatchClassifier(4, init_checkpoint=str(out))
+    model.init_weights()
     saved = torch.load(out, weights_only=True)['state_dict']
     assert torch.equal(model.trunk.layer1[0].conv1.weight, saved['layer1.0.conv1.weight'])
     with pytest.raises(SystemExit, match='no .* image found'):

@@ -40,7 +40,8 @@ class PatchClassifier(BaseModel):
         label_source: see the module docstring.
         class_weights: CE weights per class (the paper: 1.5 for Ferny, 1.2 for Rounded/Strappy).
         init_checkpoint: a trunk state dict (``tools/pretrain_simclr.py`` output, kind
-            ``init_kind``); None = random init.
+            ``init_kind``) loaded by :meth:`init_weights`, i.e. when the Runner starts training
+            (testing a trained checkpoint never reads it); None = random init.
         threshold: SeaFeats background threshold on cos(f, T_bg).
     """
 
@@ -62,8 +63,7 @@ class PatchClassifier(BaseModel):
         self.background_index = num_classes - 1 if background_index is None else int(background_index)
         self.threshold = float(threshold)
         self.trunk = ResNet18Trunk()
-        if init_checkpoint:
-            load_trunk_weights(self.trunk, init_checkpoint, init_kind)
+        self.init_checkpoint, self.init_kind = init_checkpoint, init_kind
         self.head = nn.Sequential(nn.Linear(ResNet18Trunk.out_channels, hidden), nn.ReLU(inplace=True),
                                   nn.Dropout(dropout), nn.Linear(hidden, num_classes))
         w = torch.ones(num_classes) if class_weights is None else torch.as_tensor(class_weights, dtype=torch.float32)
@@ -73,6 +73,13 @@ class PatchClassifier(BaseModel):
         self.register_buffer('templates', torch.zeros(num_classes, ResNet18Trunk.out_channels))
         self.register_buffer('template_valid', torch.zeros(num_classes, dtype=torch.bool))
         self.last_bg_share: float | None = None
+
+    def init_weights(self) -> None:
+        """mmengine's initialisation, then the trunk from ``init_checkpoint`` when given (a
+        missing file or mismatched keys raise a ``CheckpointError`` naming the file)."""
+        super().init_weights()
+        if self.init_checkpoint:
+            load_trunk_weights(self.trunk, self.init_checkpoint, self.init_kind)
 
     # ------------------------------------------------------------------ parts
     def features(self, inputs: torch.Tensor, grid: Sequence[int] | None = None) -> torch.Tensor:

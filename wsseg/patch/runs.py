@@ -82,3 +82,17 @@ def predict_frames(model, dataset_cfg: dict, batch_size: int = 8) -> dict:
             truth.append(None if s.gt_label is None else s.gt_label.cpu())
     return dict(ids=ids, probs=torch.stack(probs), logits=torch.stack(logits), truth=truth, paths=paths,
                 classes=tuple(ds.metainfo['classes']), palette=np.asarray(ds.metainfo['palette']))
+
+
+def load_trained(config: str | Path, checkpoint: str | Path) -> torch.nn.Module:
+    """The model of a patch-path config with the weights of a ``tools/train.py`` checkpoint (or
+    of a saved ensemble); nothing else is read (the SimCLR init is only read by ``init_weights``;
+    an ensemble's member checkpoints are skipped)."""
+    from wsseg.registry import MODELS
+    from wsseg.utils.checkpoint import load_state_dict_file
+    cfg = Config.fromfile(str(config)).model
+    if cfg.get('type') == 'PatchEnsemble':
+        cfg.members = [dict(m, checkpoint=None) for m in cfg.members]
+    model = MODELS.build(cfg)
+    model.load_state_dict(load_state_dict_file(checkpoint, 'wsseg'))
+    return model.eval()

@@ -1,0 +1,148 @@
+"""tools/benchmark.py: the CamVid table unchanged, the patch metric set, and a tiny patch matrix run."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+
+from tools import benchmark
+from wsseg.patch.runs import SYNTH_ENV, as_cli, short_run_options
+
+REPO = Path(__file__).resolve().parents[2]
+
+# What tools/benchmark.py printed for these two results before the patch metric set existed.
+CAMVID_BODY = """Dataset: CamVid (240x180, 367 train / 101 val). Every row: same network, schedule and seed.
+
+| row | weak labels | labelled pixels | method | mIoU | weak/full | aAcc | wall time | peak RSS |
+|---|---|---|---|---|---|---|---|---|
+| full_ce | w full_ce | 95.32% | m | 38.29 | 1.000 | 70.12 | 2.1 min | 1000 MB |
+| points_pce | w points_pce | n/a | m | 19.29 | 0.504 | 70.12 | 2.1 min | 1000 MB |
+
+Per-class IoU (%):
+
+| row | sky | road |
+|---|---|---|
+| full_ce | 90.0 | 55.5 |
+| points_pce | 90.0 | 55.5 |
+
+![val mIoU](figures/camvid_val_miou.png)
+![train loss](figures/camvid_train_loss.png)
+
+Commands (run from the repository root):
+
+- `python tools/train.py configs/camvid/full_ce.py`
+- `python tools/train.py configs/camvid/points_pce.py`"""
+
+
+def seg_result(name: str, config: str, miou: float, frac: float | None) -> dict:
+    """A result.json as the seg rows store it."""
+    return dict(name=name, weak='w ' + name, method='m', config=config, command=f'python tools/train.py {config}',
+                wall_s=123.4, peak_rss_mb=1000, mIoU=miou, aAcc=70.123, per_class={'sky': 90.0, 'road': 55.55},
+                curve=[(100, miou - 5), (200, miou)], loss_curve=[(10, 2.0), (20, 1.5)], labelled_fraction=frac)
+
+
+def test_camvid_table_is_unchanged(tmp_path):
+    matrix = Config.fromfile(str(REPO / 'configs/benchmarks/camvid.py'))
+    results = {'full_ce': seg_result('full_ce', 'configs/camvid/full_ce.py', 38.29, 0.9532),
+               'points_pce': seg_result('points_pce', 'configs/camvid/points_pce.py', 19.29, None)}
+    assert benchmark.render(matrix, results, tmp_path) == CAMVID_BODY
+    assert {p.name for p in tmp_path.iterdir()} == {'camvid_val_miou.png', 'camvid_train_loss.png'}
+
+
+def patch_result(name: str, macro: float, sam: bool = True) -> dict:
+    m = {'accuracy': 50.0, 'macro_F1': macro, 'weighted_F1': 55.0, 'patch_mIoU': 30.0, 'F1.Strappy': 10.0,
+         'F1.Background': 80.0, 'pseudo/accuracy': 61.0, 'pseudo/macro_F1': 60.0, 'pixel_mIoU.coarse': 29.0,
+         'pixel_mIoU.crf': 30.5, 'pixel_mIoU.superpixels': 29.5}
+    if sam:
+        m['pixel_mIoU.sam'] = 20.0
+    return dict(name=name, weak='image labels', method=name.upper(), config=f'configs/x/{name}.py',
+                command=f'python tools/train.py configs/x/{name}.py', wall_s=60.0, peak_rss_mb=900, mIoU=None,
+                aAcc=None, per_class={'Strappy': 10.0, 'Background': 80.0}, curve=[(30, macro)],
+                loss_curve=[(5, 1.4), (30, 0.9)], labelled_fraction=None, metrics=m,
+                before=['python tools/bench_patch.py --data-only'])
+
+
+def write_matrix(path: Path, text: str) -> Config:
+    path.write_text(text)
+    return Config.fromfile(str(path))
+
+
+def test_patch_metric_set_columns_ratio_and_appendix(tmp_path):
+    extra = tmp_path / 'extras.md'
+    extra.write_text('| measurement | value |\n|---|---|\n| SimCLR | 20 s |\n')
+    matrix = write_matrix(tmp_path / 'sg.py', f"""dataset = 'tiny frames'
+budget = 'One budget.'
+metrics = 'patch'
+reference = 'upper'
+append = '{extra}'
+rows = [dict(name='sf', config='configs/x/sf.py'), dict(name='upper', config='configs/x/upper.py')]
+""")
+    body = benchmark.render(matrix, {'sf': patch_result('sf', 40.0, sam=False), 'upper': patch_result('upper', 50.0)},
+                            tmp_path)
+    lines = body.splitlines()
+    assert lines[0] == 'Dataset: tiny frames. One budget.'
+    head = [c.strip() for c in lines[2].strip('|').split('|')]
+    assert head[:7] == ['row', 'trained on', 'method', 'accuracy', 'macro F1', 'weighted F1', 'macro F1 / upper bound']
+    assert head[-3:] == ['+ SAM (random weights: measures plumbing)', 'wall time', 'peak RSS']
+    sf = [c.strip() for c in lines[4].strip('|').split('|')]
+    assert sf[4] == '40.0' and sf[6] == '0.800' and sf[head.index('+ SAM (random weights: measures plumbing)')] == 'n/a'
+    assert sf[head.index('pseudo-labels acc')] == '61.0' and sf[-2:] == ['1.0 min', '900 MB']
+    assert 'Per-class F1 on the test patches (%):' in body and '| sf | 10.0 | 80.0 |' in body
+    assert '- `python tools/bench_patch.py --data-only`' in body                  # before steps listed
+    assert 'val_miou' not in body and (tmp_path / 'sg_train_loss.png').is_file()
+    assert body.endswith('| SimCLR | 20 s |')
+
+
+def test_matrix_chooses_its_columns(tmp_path):
+    matrix = write_matrix(tmp_path / 'm.py', """dataset = 'd'
+metrics = 'patch'
+reference = 'a'
+columns = [('row', 'name'), ('F1', 'macro_F1:.2f'), ('vs a', 'ratio:macro_F1'), ('nothing', 'no_such_key')]
+rows = [dict(name='a', config='configs/x/a.py')]
+""")
+    lines = benchmark.render(matrix, {'a': patch_result('a', 42.123)}, tmp_path).splitlines()
+    assert lines[2:5] == ['| row | F1 | vs a | nothing |', '|---|---|---|---|', '| a | 42.12 | 1.000 | n/a |']
+    with pytest.raises(ValueError, match="metrics='pixels'"):
+        benchmark.metric_set(write_matrix(tmp_path / 'bad.py', "metrics = 'pixels'\nrows = []\n"))
+
+
+@pytest.mark.slow
+def test_tiny_patch_matrix_trains_tests_and_reuses_results(tmp_path, monkeypatch):
+    """A train row (tools/train.py) and a test-only ensemble of it with itself (tools/test.py)."""
+    from wsseg.datasets.synthetic import make_seagrass_frames
+    make_seagrass_frames(tmp_path / 'sg' / 'train', 8, patch=(8, 12), seed=0)
+    make_seagrass_frames(tmp_path / 'sg' / 'test', 4, patch=(8, 12), seed=1)
+    monkeypatch.setenv(SYNTH_ENV, str(tmp_path / 'sg'))
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')
+    wr, ckpt = tmp_path / 'wr', tmp_path / 'wr' / 'sf' / 'epoch_1.pth'
+    members = [f'model.members.0.checkpoint={ckpt}', f'model.members.1.checkpoint={ckpt}']
+    short = as_cli(short_run_options(1, 4)) + ['default_hooks.checkpoint.save_optimizer=False']
+    matrix = tmp_path / 'tiny.py'
+    matrix.write_text(f"""dataset = 'tiny'
+metrics = 'patch'
+reference = 'sf'
+rows = [dict(name='sf', weak='image labels', method='SeaFeats', config='configs/seafeats/seafeats_random_init_synth.py',
+             extra_args=['--cfg-options', *{short!r}]),
+        dict(name='ens', weak='image labels', method='ensemble', config='configs/ensemble/ensemble_synth.py',
+             before=[['-m', 'wsseg.patch.make_ensemble', 'configs/ensemble/ensemble_synth.py', '{wr}/ens/e.pth',
+                      '--cfg-options', *{members!r}]],
+             test_checkpoint='{wr}/ens/e.pth', extra_args=['--cfg-options', *{members!r}])]
+""")
+    doc = tmp_path / 'doc' / 'benchmarks.md'
+    args = ['--matrix', str(matrix), '--work-root', str(wr), '--doc', str(doc)]
+    results = benchmark.main(args)
+    sf, ens = results['sf'], results['ens']
+    assert sf['metrics']['pseudo/accuracy'] > 0 and sf['curve'] and sf['loss_curve']
+    for key in ('accuracy', 'macro_F1', 'patch_mIoU', 'pixel_mIoU.coarse'):   # an ensemble of one model twice
+        assert ens['metrics'][key] == pytest.approx(sf['metrics'][key]), key
+    assert ens['command'].split()[1] == 'tools/test.py' and ens['peak_rss_mb'] > 0
+    text = doc.read_text()
+    assert '<!-- benchmark:tiny:begin -->' in text and '| ens | image labels | ensemble |' in text
+    stamp = (wr / 'sf' / 'result.json').stat().st_mtime
+    benchmark.main(args)                                           # stored results are reused
+    assert (wr / 'sf' / 'result.json').stat().st_mtime == stamp
+    matrix.write_text(matrix.read_text().replace("config='configs/seafeats/seafeats_random_init_synth.py'",
+                                                 "config='configs/seafeats/patch_supervised_synth.py'"))
+    with pytest.raises(ValueError, match='give the row another name'):
+        benchmark.main(args)
