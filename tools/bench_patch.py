@@ -1,20 +1,28 @@
-"""Benchmark of the seagrass patch path on synthetic seagrass frames (one small budget for all).
+"""The patch path's benchmark on synthetic seagrass frames: rows, then the measurements beside them.
 
-    python tools/bench_patch.py [--n-train 40] [--n-test 16] [--epochs 6] [--simclr-epochs 8]
-                                [--out work_dirs/bench_patch] [--data-only] [--no-doc]
+    OMP_NUM_THREADS=1 python tools/bench_patch.py [--extras-only] [--no-doc]
+    python tools/bench_patch.py --data-only [--n-train 40] [--n-test 16] [--patch 26 29]
 
-Rows: SeaFeats with SimCLR init and with random init, SeaCLIP (a random-weight tiny CLIP:
-chance-level pseudo-labels, reported as such), their ensemble, and the patch-supervised upper
-bound, each trained through its ``configs/seagrass`` config by an mmengine Runner with the
-same epochs, batch size, optimiser and seed. Every row is scored per patch (PatchMetric) and
-per pixel (the patch map painted onto pixels, then refined by the patch-seeded CRF and by
-superpixel voting) against the generator's truth. Also: SimCLR pretraining time and the
-patch-inference throughput ratio. Writes the ``seagrass_patch`` section of docs/benchmarks.md.
+1. The rows: ``tools/benchmark.py --matrix configs/benchmarks/seagrass_patch.py``. Every row is
+   an ordinary config trained by ``tools/train.py`` and scored by its validation loop (the
+   ensemble: assembled by ``wsseg.patch.make_ensemble`` and scored by ``tools/test.py``); results
+   in ``work_dirs/benchmarks/<row>/result.json``. ``--extras-only`` skips this step.
+2. The extras, from those rows' files: SimCLR pretraining time (from its checkpoint), the
+   patch-inference throughput ratio (frame cut into patches vs one pass with grid pooling), the
+   true patch map refined to pixels (what refinement can do when the patch map is right), the
+   chance level of the random-CLIP pseudo-labels, the verdicts, and the figure
+   ``docs/figures/seagrass_patch_maps.png``. They go to ``work_dirs/benchmarks/seagrass_patch_extras.md``,
+   which the matrix appends under its rows when ``tools/benchmark.py`` renders the section
+   ``seagrass_patch`` of docs/benchmarks.md.
+
+``--data-only`` writes the synthetic frames the configs read (``$SEAGRASS_SYNTH``, default
+``work_dirs/seagrass_synth``), if they are not there yet.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -23,69 +31,42 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from tools.benchmark import write_section  # noqa: E402
-from wsseg.datasets.synthetic import make_seagrass_frames  # noqa: E402
-from wsseg.evaluation.confusion import confusion_matrix, scores_from_confusion  # noqa: E402
-from wsseg.evaluation.patch_metric import PatchMetric  # noqa: E402
-from wsseg.patch.ensemble import ensemble_probs  # noqa: E402
-from wsseg.patch.refine import coarse_pixels, refine_crf, refine_superpixels  # noqa: E402
-from wsseg.patch.runs import predict_frames, retarget  # noqa: E402
-from wsseg.patch.simclr import load_views, pretrain_simclr, save_simclr_checkpoint  # noqa: E402
-from wsseg.utils.io import read_image, read_mask  # noqa: E402
-from wsseg.utils.setup_env import register_all_modules  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-CFG = REPO / 'configs' / 'seagrass'
-TINY_CLIP = dict(type='ClipPrompts', model_name='wsseg-tiny-clip', checkpoint=None,
-                 allow_random_weights=True, grid=(5, 8))
+MATRIX = 'configs/benchmarks/seagrass_patch.py'
+WORK = REPO / 'work_dirs' / 'benchmarks'
+EXTRAS = WORK / 'seagrass_patch_extras.md'
+FIGURE = REPO / 'docs' / 'figures' / 'seagrass_patch_maps.png'
+ROWS = dict(simclr='seafeats_simclr_synth', random='seafeats_random_init_synth', clip='seaclip_random_clip_synth',
+            ensemble='ensemble_random_clip_synth', upper='patch_supervised_synth', naive='image_label_baseline_synth')
+SMALL_SAM = dict(type='small')       # what the matrix's SAM column uses: random weights, seed 0
+
+
+def synth_root() -> Path:
+    return Path(os.environ.get('SEAGRASS_SYNTH', REPO / 'work_dirs' / 'seagrass_synth'))
 
 
 def make_data(root: Path, n_train: int, n_test: int, patch: tuple[int, int]) -> None:
+    from wsseg.datasets.synthetic import make_seagrass_frames
     for split, n, seed in (('train', n_train, 0), ('test', n_test, 1)):
         if not (root / split / 'labels.json').exists():
             make_seagrass_frames(root / split, n, patch=patch, seed=seed)
 
 
-def train_row(config: str, data: Path, work: Path, epochs: int, batch: int, **model) -> tuple[object, float]:
-    cfg = retarget(CFG / config, data, work, max_epochs=epochs, batch_size=batch, **model)
-    cfg.default_hooks.checkpoint = None            # the bench keeps its models in memory
-    cfg.train_cfg.val_interval = epochs + 1
-    if config == 'seaclip.py':
-        cfg.train_dataloader.dataset.pipeline[1]['sources'] = [dict(TINY_CLIP)]
-    t0 = time.time()
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    return runner, time.time() - t0
-
-
-def patch_scores(probs: torch.Tensor, truth: list, classes) -> dict:
-    metric = PatchMetric(classes=classes)
-    metric.process(None, [dict(pred_label=p.argmax(0), gt_label=t) for p, t in zip(probs, truth)])
-    out = metric.compute_metrics(metric.results)
-    out['patch_mIoU'] = 100 * float(scores_from_confusion(metric.last_confusion)['mIoU'])
-    return out
-
-
-def pixel_scores(probs: torch.Tensor, pred: dict, data: Path, k: int) -> dict:
-    cms = {m: np.zeros((k, k), np.int64) for m in ('coarse', 'crf', 'superpixels')}
-    for fid, path, p in zip(pred['ids'], pred['paths'], probs.numpy()):
-        img, truth = read_image(path), read_mask(data / 'test' / 'pixel_masks' / f'{fid}.png')
-        cms['coarse'] += confusion_matrix(coarse_pixels(p, truth.shape), truth, k)
-        cms['crf'] += confusion_matrix(refine_crf(img, p), truth, k)
-        cms['superpixels'] += confusion_matrix(refine_superpixels(img, p), truth, k)
-    return {m: 100 * float(scores_from_confusion(c)['mIoU']) for m, c in cms.items()}
+def simclr_stats(path: Path) -> dict:
+    """What ``tools/pretrain_simclr.py`` stored about its run (seconds, epochs, losses, images)."""
+    return torch.load(path, map_location='cpu', weights_only=True)['meta']
 
 
 @torch.no_grad()
 def throughput(model, paths: list[str], grid=(5, 8), repeats: int = 2) -> dict:
-    """Seconds per frame: one pass with grid pooling vs the frame cut into patches (batched)."""
+    """Seconds per frame: one pass with grid pooling vs the frame cut into patches (one batch)."""
     from wsseg.patch.grid import split_patches
+    from wsseg.utils.io import read_image
     model.eval()
     pre = model.data_preprocessor
-    frames = [torch.from_numpy(read_image(p).copy()).permute(2, 0, 1) for p in paths]
-    norm = [((f[None].float() - pre.mean) / pre.std) for f in frames]
+    norm = [(torch.from_numpy(read_image(p).copy()).permute(2, 0, 1)[None].float() - pre.mean) / pre.std
+            for p in paths]
     t0 = time.perf_counter()
     for _ in range(repeats):
         for x in norm:
@@ -95,281 +76,200 @@ def throughput(model, paths: list[str], grid=(5, 8), repeats: int = 2) -> dict:
     for _ in range(repeats):
         for x in norm:
             parts = split_patches(x[0].permute(1, 2, 0).numpy(), grid)
-            hw = min(p.shape[0] for p in parts), min(p.shape[1] for p in parts)
-            batch = torch.stack([torch.from_numpy(p[:hw[0], :hw[1]].copy()).permute(2, 0, 1) for p in parts])
+            h, w = min(p.shape[0] for p in parts), min(p.shape[1] for p in parts)
+            batch = torch.stack([torch.from_numpy(p[:h, :w].copy()).permute(2, 0, 1) for p in parts])
             model.classify(model.features(batch, (1, 1)))
     t_patch = (time.perf_counter() - t0) / (repeats * len(norm))
     return dict(frame_s=t_frame, patches_s=t_patch, ratio=t_patch / t_frame)
 
 
-@torch.no_grad()
-def pseudo_label_quality(runner, data: Path, classes, source: str) -> dict:
-    """Accuracy / macro F1 of the training pseudo-labels (final epoch) against the patch truth."""
-    from mmengine.dataset import pseudo_collate
-
-    from wsseg.patch.seafeats import seafeats_pseudo_labels
-    from wsseg.registry import DATASETS
-    model = runner.model.eval()
-    ids, preds = [], []
-    if source == 'seafeats':
-        cfg = runner.cfg.train_dataloader.dataset.copy()
-        cfg['pipeline'] = [t for t in cfg['pipeline'] if t['type'] != 'PatchRandomFlip']
-        ds = DATASETS.build(cfg)
-        for i in range(len(ds)):
-            d = model.data_preprocessor(pseudo_collate([ds[i]]), False)
-            f = model.features(d['inputs'])
-            preds.append(seafeats_pseudo_labels(f, model.image_labels(d['data_samples']), model.templates,
-                                                model.template_valid, model.background_index,
-                                                model.threshold)[0].cpu())
-            ids.append(d['data_samples'][0].img_id)
-    else:   # the labels ClipPrompts gave during training (its in-memory cache, unflipped)
-        clip = runner.train_dataloader.dataset.pipeline.transforms[1].sources[0]
-        ids = sorted(clip._cache)
-        preds = [torch.from_numpy(clip._cache[i]) for i in ids]
-    truth = [torch.from_numpy(np.load(data / 'train' / 'patch_labels' / f'{i}.npy')) for i in ids]
-    onehot = torch.stack([torch.nn.functional.one_hot(p.long(), len(classes)).permute(2, 0, 1).float()
-                          for p in preds])
-    s = patch_scores(onehot, truth, classes)
-    return dict(accuracy=s['accuracy'], macro_F1=s['macro_F1'], n_frames=len(ids),
-                labels={i: p.numpy() for i, p in zip(ids, preds)})
+def true_map_pixels(root: Path, classes) -> dict:
+    """Pixel mIoU of the TRUE patch map (0.9 on the true class) painted and refined, by the same
+    ``PatchPixelMetric`` as the rows: the most pixel refinement can give on these frames."""
+    from wsseg.patch.pixel_metric import PatchPixelMetric
+    k = len(classes)
+    metric = PatchPixelMetric(mask_dir=str(root / 'test' / 'pixel_masks'), classes=classes, sam=SMALL_SAM)
+    samples = []
+    for path in sorted((root / 'test' / 'frames').rglob('*.jpg')):
+        truth = np.load(root / 'test' / 'patch_labels' / f'{path.stem}.npy')
+        probs = np.full((k, *truth.shape), 0.1 / (k - 1), np.float32)
+        np.put_along_axis(probs, truth[None], 0.9, 0)
+        samples.append(dict(img_path=str(path), img_id=path.stem, extra={'probs': probs}))
+    metric.process(None, samples)
+    return metric.compute_metrics(metric.results)
 
 
-def reference_pseudo_labels(data: Path, classes, clip_labels: dict | None) -> dict:
-    """Pseudo-label baselines on the train frames: the image label on every patch, and a coin
-    flip per patch of a foreground frame with the CLIP labels' foreground rate (seed 0)."""
-    meta = json.loads((data / 'train' / 'labels.json').read_text())
-    bg = len(classes) - 1
-    ids = sorted(meta['frames'])
-    truth = [torch.tensor(meta['frames'][i]['patch_labels']) for i in ids]
-    image = [torch.full_like(t, meta['frames'][i]['label_index']) for i, t in zip(ids, truth)]
-    out = {}
-
-    def score(preds):
-        onehot = torch.stack([torch.nn.functional.one_hot(p_, len(classes)).permute(2, 0, 1).float() for p_ in preds])
-        s_ = patch_scores(onehot, truth, classes)
-        return dict(accuracy=s_['accuracy'], macro_F1=s_['macro_F1'], n_frames=len(ids))
-    out['image label on every patch'] = score(image)
-    if clip_labels:
-        fg = [(v != bg).mean() for i, v in clip_labels.items() if meta['frames'][i]['label_index'] != bg]
-        rate = float(np.mean(fg)) if fg else 0.5
-        rng = np.random.default_rng(0)
-        coin = [torch.where(torch.from_numpy(rng.random(tuple(t.shape)) < rate), t_img, torch.full_like(t, bg))
-                for t, t_img in zip(truth, image)]
-        out[f'coin flip per patch (foreground rate {rate:.2f}, as the random CLIP)'] = score(coin)
-    return out
+def chance_accuracy(root: Path, fg_share: float) -> float:
+    """Expected accuracy (%) on the train patches of labels that keep a foreground frame's class
+    on a random ``fg_share`` of its patches (background elsewhere, and on background frames)."""
+    meta = json.loads((root / 'train' / 'labels.json').read_text())
+    bg = len(meta['classes']) - 1
+    hits = total = 0.0
+    for f in meta['frames'].values():
+        t = np.asarray(f['patch_labels'])
+        if f['label_index'] == bg:
+            hits += (t == bg).sum()
+        else:
+            hits += fg_share * (t == f['label_index']).sum() + (1 - fg_share) * (t == bg).sum()
+        total += t.size
+    return 100 * hits / total
 
 
-def oracle_refinement(data: Path, pred: dict, k: int) -> dict:
-    """Pixel mIoU of the true patch map (0.9 on the true class) painted, CRF- and superpixel-refined."""
-    truth = torch.stack([torch.from_numpy(np.load(data / 'test' / 'patch_labels' / f'{i}.npy')) for i in pred['ids']])
-    probs = torch.nn.functional.one_hot(truth, k).permute(0, 3, 1, 2).float() * (0.9 - 0.1 / (k - 1)) + 0.1 / (k - 1)
-    return pixel_scores(probs, pred, data, k)
-
-
-def figure(path: Path, data: Path, pred: dict, probs: dict, pseudo: dict, palette) -> None:
-    """One test frame: frame | true patches | SeaFeats / SeaCLIP / ensemble predictions |
-    CRF pixels of the ensemble | pixel truth; plus SeaFeats and SeaCLIP pseudo-labels on a train frame."""
+def figure(root: Path, results: dict) -> Path:
+    """A test frame: frame | true patches | SeaFeats / SeaCLIP / ensemble patch maps | the
+    ensemble refined by the CRF and by SAM | pixel truth; and a train frame with its true
+    patches and the pseudo-labels the SeaFeats and SeaCLIP rows trained on."""
+    from mmengine.config import Config
     from PIL import Image, ImageDraw
 
     from wsseg.patch.grid import colour_patch_map
-    i = next((j for j, fid in enumerate(pred['ids']) if 'Background' not in pred['paths'][j]), 0)
+    from wsseg.patch.refine import refine_crf
+    from wsseg.patch.runs import load_trained, predict_frames, synth_root as with_root
+    from wsseg.patch.sam_refine import SamPatchRefiner
+    from wsseg.utils.io import read_image, read_mask
+    with with_root(root):
+        test_ds = Config.fromfile(str(REPO / results[ROWS['simclr']]['config'])).test_dataloader.dataset
+    probs, pred = {}, None
+    for key in ('simclr', 'clip', 'ensemble'):
+        if ROWS[key] not in results:
+            continue
+        wd = WORK / ROWS[key]
+        ckpt = wd / 'ensemble.pth' if key == 'ensemble' else Path((wd / 'last_checkpoint').read_text().strip())
+        pred = predict_frames(load_trained(REPO / results[ROWS[key]]['config'], ckpt), test_ds)
+        probs[key] = pred['probs']
+    pal = np.asarray(pred['palette'], np.uint8)
+    i = next(j for j, p in enumerate(pred['paths']) if '/Background/' not in p)
     fid, img = pred['ids'][i], read_image(pred['paths'][i])
-    pal = np.asarray(palette, np.uint8)
-    truth = np.load(data / 'test' / 'patch_labels' / f'{fid}.npy')
-    tiles = [('frame', img), ('true patches', colour_patch_map(truth, pal, img))]
-    for name in ('seafeats_simclr', 'seaclip_random_clip', 'ensemble'):
-        if name in probs:
-            tiles.append((name, colour_patch_map(probs[name][i].argmax(0).numpy(), pal, img)))
+    tiles = [('test frame', img), ('true patches', colour_patch_map(np.load(root / 'test' / 'patch_labels' / f'{fid}.npy'), pal, img))]
+    names = dict(simclr='SeaFeats (SimCLR)', clip='SeaCLIP (random CLIP)', ensemble='ensemble')
+    tiles += [(names[k], colour_patch_map(p[i].argmax(0).numpy(), pal, img)) for k, p in probs.items()]
     if 'ensemble' in probs:
-        tiles.append(('ensemble + CRF', pal[refine_crf(img, probs['ensemble'][i].numpy())]))
-    tiles.append(('pixel truth', pal[read_mask(data / 'test' / 'pixel_masks' / f'{fid}.png')]))
-    rows = [tiles]
-    if pseudo:
-        tid, timg = pseudo['id'], read_image(pseudo['path'])
-        row = [(f'train {tid}', timg),
-               ('true patches', colour_patch_map(np.load(data / 'train' / 'patch_labels' / f'{tid}.npy'), pal, timg))]
-        row += [(f'{k} pseudo-labels', colour_patch_map(v, pal, timg)) for k, v in pseudo['labels'].items()]
-        rows.append(row)
+        p = probs['ensemble'][i].numpy()
+        tiles += [('ensemble + CRF', pal[refine_crf(img, p)]),
+                  ('ensemble + SAM (random)', pal[SamPatchRefiner(SMALL_SAM)(img, p)])]
+    tiles.append(('pixel truth', pal[read_mask(root / 'test' / 'pixel_masks' / f'{fid}.png')]))
+    meta = json.loads((root / 'train' / 'labels.json').read_text())
+    tid = next(k for k, f in meta['frames'].items() if f['label'] != 'Background')
+    timg = read_image(root / 'train' / 'frames' / meta['frames'][tid]['label'] / f'{tid}.jpg')
+    row2 = [(f'train frame ({meta["frames"][tid]["label"]})', timg),
+            ('true patches', colour_patch_map(np.load(root / 'train' / 'patch_labels' / f'{tid}.npy'), pal, timg))]
+    for key, name in (('simclr', 'SeaFeats pseudo-labels'), ('clip', 'SeaCLIP pseudo-labels')):
+        f = WORK / ROWS[key] / 'pseudo_labels' / f'{tid}.npy'
+        if f.is_file():
+            row2.append((name, colour_patch_map(np.load(f), pal, timg)))
     h, w = img.shape[:2]
-    cols = max(len(r) for r in rows)
-    canvas = Image.new('RGB', (cols * (w + 4), len(rows) * (h + 16)), 'white')
+    cols = max(len(tiles), len(row2))
+    canvas = Image.new('RGB', (cols * (w + 4), 2 * (h + 16)), 'white')
     draw = ImageDraw.Draw(canvas)
-    for r, row in enumerate(rows):
+    for r, row in enumerate((tiles, row2)):
         for c, (name, tile) in enumerate(row):
             x, y = c * (w + 4), r * (h + 16)
             canvas.paste(Image.fromarray(np.ascontiguousarray(tile)), (x, y + 14))
             draw.text((x + 2, y + 1), name, fill='black')
-    path.parent.mkdir(parents=True, exist_ok=True)
-    canvas.save(path, optimize=True)
+    FIGURE.parent.mkdir(parents=True, exist_ok=True)
+    canvas.save(FIGURE, optimize=True)
+    return FIGURE
 
 
-def render(res: dict, args) -> str:
-    cls = res['classes']
-    lines = [f"Synthetic seagrass frames ({args.n_train} train / {args.n_test} test, {res['frame_size'][1]}x"
-             f"{res['frame_size'][0]} px, grid 5x8, classes {', '.join(cls)}). Every row: ResNet-18 patch "
-             f"classifier, {args.epochs} epochs, batch {args.batch}, Adam 3e-4, seed 0, 1 CPU thread; "
-             'scores on the test frames in %. Patch mIoU: IoU over patches; pixel mIoU: the patch map painted '
-             'onto pixels (coarse), refined by the patch-seeded CRF, or by SLIC superpixel voting.', '',
-             '| row | trained on | accuracy | macro F1 | weighted F1 | ' + ' | '.join(f'F1 {c}' for c in cls)
-             + ' | patch mIoU | pixel mIoU coarse | + CRF | + superpixels | train time |',
-             '|---|---|' + '---|' * (8 + len(cls))]
-    for name, r in res['rows'].items():
-        p, px = r['patch'], r['pixel']
-        lines.append(f"| {name} | {r['labels']} | {p['accuracy']:.1f} | {p['macro_F1']:.1f} | {p['weighted_F1']:.1f} | "
-                     + ' | '.join(f"{p[f'F1.{c}']:.1f}" for c in cls)
-                     + f" | {p['patch_mIoU']:.1f} | {px['coarse']:.1f} | {px['crf']:.1f} | {px['superpixels']:.1f} | "
-                     + (f"{r['train_s']:.0f} s |" if r.get('train_s') else '- |'))
-    lines += ['', 'Training pseudo-labels against the true train patch labels (final epoch):', '',
-              '| pseudo-labels | accuracy | macro F1 |', '|---|---|---|']
-    for k, q in res['pseudo_quality'].items():
-        lines.append(f"| {k} | {q['accuracy']:.1f} | {q['macro_F1']:.1f} |")
-    o = res['oracle_pixels']
-    lines += ['', f"Pixel refinement with the true patch map as input (0.9 on the true class): pixel mIoU "
-              f"{o['coarse']:.1f} painted, {o['crf']:.1f} after the CRF, {o['superpixels']:.1f} after superpixel voting."]
-    s, t = res['simclr'], res['throughput']
-    lines += ['', f"SimCLR pretraining: {s['seconds']:.0f} s for {s['epochs']} epochs on {s['n_images']} unlabelled "
-              f"train frames (views {args.simclr_size} px, batch {args.simclr_batch}), NT-Xent {s['losses'][0]:.3f} -> "
-              f"{s['losses'][-1]:.3f} (chance level ln(2B-1) = {np.log(2 * min(args.simclr_batch, s['n_images']) - 1):.3f}).",
-              f"Patch inference: one pass over the frame with grid pooling {1000 * t['frame_s']:.1f} ms/frame; the frame "
-              f"cut into 40 patches classified as one batch {1000 * t['patches_s']:.1f} ms/frame: ratio "
-              f"{t['ratio']:.2f}x (at this frame size, 1 thread).", '']
-    lines += res['verdict']
-    lines += ['', '![frames, patch maps and pseudo-labels](figures/seagrass_patch_maps.png)', '',
-              f"Command: `{res['command']}` ({res['total_s'] / 60:.1f} min in all, on a shared 2-core machine)."]
-    return '\n'.join(lines)
-
-
-def verdict(res: dict) -> list[str]:
-    rows = res['rows']
+def verdicts(results: dict, true_px: dict, chance: float | None) -> list[str]:
+    """Plain statements of what the rows show (or n/a when a row is missing)."""
+    def f1(key):
+        r = results.get(ROWS[key])
+        return None if r is None else r['metrics']['macro_F1']
     out = []
-    if {'ensemble', 'seafeats_simclr', 'seaclip_random_clip'} <= set(rows):
-        e, a, b = (rows[k]['patch']['macro_F1'] for k in ('ensemble', 'seafeats_simclr', 'seaclip_random_clip'))
-        out.append(f"- Ensemble beats each member (macro F1 {e:.1f} vs {a:.1f} / {b:.1f}): "
-                   f"{'yes' if e > max(a, b) else 'no'} here. Its SeaCLIP member learned from random-CLIP labels.")
-    if {'patch_supervised', 'seafeats_simclr', 'seafeats_random'} <= set(rows):
-        u = rows['patch_supervised']['patch']['macro_F1']
-        best = max(rows[k]['patch']['macro_F1'] for k in ('seafeats_simclr', 'seafeats_random'))
-        out.append(f"- Image labels (best SeaFeats, macro F1 {best:.1f}) against patch labels ({u:.1f}): "
-                   f"ratio {best / max(u, 1e-9):.2f}.")
-        s, r = rows['seafeats_simclr']['patch']['macro_F1'], rows['seafeats_random']['patch']['macro_F1']
-        out.append(f"- SimCLR init against random init: macro F1 {s:.1f} vs {r:.1f}.")
-    if 'seaclip_random_clip' in rows:
-        q = res['pseudo_quality'].get('seaclip_random_clip', {})
-        coin = next((v for k_, v in res['pseudo_quality'].items() if k_.startswith('coin flip')), None)
-        cmp_ = (f" (its pseudo-labels: accuracy {q['accuracy']:.1f}, against {coin['accuracy']:.1f} for a coin flip "
-                'with the same foreground rate)') if q and coin else ''
-        out.append('- SeaCLIP here uses a random-weight tiny CLIP (no CLIP weights are reachable): its foreground/'
-                   f'background choice per patch is uninformed, no better than chance{cmp_}; the row measures the '
-                   'pipeline, not SeaCLIP.')
-    if {'image_naive', 'seafeats_simclr', 'seafeats_random'} <= set(rows):
-        n = rows['image_naive']['patch']['macro_F1']
-        out.append(f"- SeaFeats templates against training on the image label for every patch: macro F1 "
-                   f"{rows['seafeats_random']['patch']['macro_F1']:.1f} (random init) vs {n:.1f}.")
-    gains = [r['pixel']['crf'] - r['pixel']['coarse'] for r in rows.values()]
-    o = res['oracle_pixels']
-    out.append(f"- Pixel refinement: the CRF changes pixel mIoU by {min(gains):+.1f} to {max(gains):+.1f} points over "
-               f"the painted patch map of the trained rows, and by {o['crf'] - o['coarse']:+.1f} on the true patch map: "
-               'it sharpens borders of a right patch map but cannot fix wrong patches.')
+    e, a, b = f1('ensemble'), f1('simclr'), f1('clip')
+    if None not in (e, a, b):
+        out.append(f"- **Does the ensemble beat each model?** {'Yes' if e > max(a, b) else 'No'} here: macro F1 "
+                   f'{e:.1f} against {a:.1f} (SeaFeats, SimCLR init) and {b:.1f} (SeaCLIP). Its SeaCLIP member '
+                   'learned from random-CLIP labels, so averaging can only dilute SeaFeats; the seed\'s claim needs '
+                   'real CLIP weights, which this workplace does not have.')
+    u, s, r_ = f1('upper'), f1('simclr'), f1('random')
+    if None not in (u, s, r_):
+        best = max(s, r_)
+        out.append(f'- **Do image labels come close to patch labels?** Best SeaFeats row / upper bound = '
+                   f'{best / u:.2f} in macro F1 ({best:.1f} vs {u:.1f}); see the ratio column for every row.')
+        out.append(f'- **SimCLR init against random init:** macro F1 {s:.1f} vs {r_:.1f}.')
+    clip = results.get(ROWS['clip'])
+    if clip and chance is not None and 'pseudo/accuracy' in clip['metrics']:
+        out.append(f"- **SeaCLIP with a random-weight CLIP is chance level:** its pseudo-labels score accuracy "
+                   f"{clip['metrics']['pseudo/accuracy']:.1f} against {chance:.1f} expected from keeping the frame's "
+                   f"class on a random {100 * clip['metrics']['pseudo/fg_share']:.0f}% of its patches (its own "
+                   'foreground rate). The row measures the pipeline, not SeaCLIP.')
+    gains = [r['metrics']['pixel_mIoU.crf'] - r['metrics']['pixel_mIoU.coarse'] for r in results.values()
+             if 'pixel_mIoU.crf' in r.get('metrics', {})]
+    if gains:
+        out.append(f"- **Pixel refinement vs patch level:** on the rows' patch maps the CRF moves pixel mIoU by "
+                   f"{min(gains):+.1f} to {max(gains):+.1f} points; on the true patch map by "
+                   f"{true_px['pixel_mIoU.crf'] - true_px['pixel_mIoU.coarse']:+.1f}. Refinement sharpens the borders "
+                   'of a right patch map; it cannot fix wrong patches, which dominate the trained rows\' errors.')
     return out
 
 
-def main(argv=None) -> dict:
+def extras(root: Path) -> str:
+    """The markdown under the rows (see the module docstring)."""
+    from mmengine.config import Config
+
+    from wsseg.registry import MODELS
+    from wsseg.utils.setup_env import register_all_modules
+    register_all_modules()
+    torch.set_num_threads(1)
+    results = {n: json.loads((WORK / n / 'result.json').read_text()) for n in ROWS.values()
+               if (WORK / n / 'result.json').is_file()}
+    classes = json.loads((root / 'test' / 'labels.json').read_text())['classes']
+    true_px = true_map_pixels(root, classes)
+    model = MODELS.build(dict(Config.fromfile(str(REPO / 'configs/seafeats/seafeats_random_init_synth.py')).model))
+    frames = sorted((root / 'test' / 'frames').rglob('*.jpg'))[:8]
+    tp = throughput(model, [str(p) for p in frames])
+    size = json.loads((root / 'test' / 'labels.json').read_text())['frame_size']
+    clip = results.get(ROWS['clip'], {}).get('metrics', {})
+    chance = chance_accuracy(root, clip['pseudo/fg_share']) if 'pseudo/fg_share' in clip else None
+    lines = ['', 'Beside the rows:', '', '| measurement | value |', '|---|---|']
+    simclr = WORK / 'simclr_seagrass.pth'
+    if simclr.is_file():
+        s = simclr_stats(simclr)
+        lines.append(f"| SimCLR pretraining (`tools/pretrain_simclr.py`, before the SeaFeats SimCLR row) | "
+                     f"{s['seconds']:.0f} s for {s['epochs']} epochs on {s['n_images']} unlabelled train frames "
+                     f"(views {s['size']} px), NT-Xent {s['losses'][0]:.3f} -> {s['losses'][-1]:.3f} |")
+    lines.append(f"| patch inference, {size[1]}x{size[0]} frame, 1 thread: frame cut into 40 patches (one batch) "
+                 f"/ one pass with grid pooling | {1000 * tp['patches_s']:.1f} / {1000 * tp['frame_s']:.1f} ms per frame"
+                 f" = **{tp['ratio']:.2f}x** |")
+    lines.append(f"| pixel mIoU of the TRUE patch map: painted / + CRF / + superpixels / + SAM (random weights) | "
+                 f"{true_px['pixel_mIoU.coarse']:.1f} / {true_px['pixel_mIoU.crf']:.1f} / "
+                 f"{true_px['pixel_mIoU.superpixels']:.1f} / {true_px['pixel_mIoU.sam']:.1f} |")
+    if chance is not None:
+        lines.append(f'| accuracy of chance pseudo-labels at the random CLIP\'s foreground rate (train patches) | '
+                     f'{chance:.1f} |')
+    lines += ['', *verdicts(results, true_px, chance)]
+    if ROWS['simclr'] in results:
+        figure(root, results)
+        lines += ['', '![a test frame: patch maps of the rows and pixel maps; a train frame with its pseudo-labels]'
+                  '(figures/seagrass_patch_maps.png)']
+    return '\n'.join(lines)
+
+
+def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--out', default='work_dirs/bench_patch')
+    p.add_argument('--data-only', action='store_true', help='only write the synthetic frames')
     p.add_argument('--n-train', type=int, default=40)
     p.add_argument('--n-test', type=int, default=16)
     p.add_argument('--patch', type=int, nargs=2, default=(26, 29), help='patch H W (frame = 5x8 patches)')
-    p.add_argument('--epochs', type=int, default=6)
-    p.add_argument('--batch', type=int, default=8)
-    p.add_argument('--simclr-epochs', type=int, default=8)
-    p.add_argument('--simclr-size', type=int, default=64)
-    p.add_argument('--simclr-batch', type=int, default=20)
-    p.add_argument('--rows', default='seafeats_simclr,seafeats_random,seaclip_random_clip,ensemble,patch_supervised,'
-                                       'image_naive')
-    p.add_argument('--data-only', action='store_true', help='only write the synthetic frames')
-    p.add_argument('--no-doc', action='store_true')
-    p.add_argument('--report-only', action='store_true', help='rebuild the doc section from <out>/results.json')
+    p.add_argument('--extras-only', action='store_true', help='do not run the rows; use their stored results')
+    p.add_argument('--no-doc', action='store_true', help='write the extras file only')
     args = p.parse_args(argv)
-    if args.report_only:
-        res = json.loads(((REPO / args.out) / 'results.json').read_text())
-        res['verdict'] = verdict(res)
-        body = render(res, args)
-        print(body)
-        if not args.no_doc:
-            write_section(REPO / 'docs' / 'benchmarks.md', 'seagrass_patch', body)
-        return res
-    torch.set_num_threads(1)
-    t_all = time.time()
-    register_all_modules()
-    out = (REPO / args.out).resolve()
-    data = out / 'data' if not args.data_only else REPO / 'work_dirs' / 'seagrass_synth'
-    make_data(data, args.n_train, args.n_test, tuple(args.patch))
+    root = synth_root()
+    make_data(root, args.n_train, args.n_test, tuple(args.patch))
     if args.data_only:
-        print(f'synthetic seagrass frames in {data}')
-        return {}
-    wanted = args.rows.split(',')
-    res: dict = dict(rows={}, pseudo_quality={}, command='python tools/bench_patch.py ' + ' '.join(argv or sys.argv[1:]))
-    meta = json.loads((data / 'test' / 'labels.json').read_text())
-    res['classes'], res['frame_size'] = meta['classes'], meta['frame_size']
-    k = len(res['classes'])
-    # SimCLR on the unlabelled train frames
-    views = load_views(sorted((data / 'train' / 'frames').rglob('*.jpg')))
-    net, res['simclr'] = pretrain_simclr(views, epochs=args.simclr_epochs, batch_size=args.simclr_batch,
-                                         size=args.simclr_size, seed=0)
-    ckpt = save_simclr_checkpoint(net, out / 'simclr.pth', res['simclr'])
-    runs = {
-        'seafeats_simclr': ('seafeats_simclr_init.py', 'image labels + SimCLR', dict(init_checkpoint=str(ckpt))),
-        'seafeats_random': ('seafeats_random_init.py', 'image labels', {}),
-        'seaclip_random_clip': ('seaclip.py', 'image labels + random CLIP', {}),
-        'patch_supervised': ('patch_supervised.py', 'true patch labels', {}),
-        'image_naive': ('_base_.py', 'image label on every patch', dict(label_source='image')),
-    }
-    test_cfg = retarget(CFG / '_base_.py', data, out).test_dataloader.dataset
-    models, probs, logits, pred, pseudo = {}, {}, {}, None, {'labels': {}}
-    for name in [r for r in wanted if r in runs]:
-        config, labels, model_kw = runs[name]
-        print(f'[bench_patch] training {name} ({config})', flush=True)
-        runner, secs = train_row(config, data, out / name, args.epochs, args.batch, **model_kw)
-        models[name] = runner.model
-        pred = predict_frames(runner.model, test_cfg)
-        probs[name] = pred['probs']
-        logits[name] = pred['logits']
-        res['rows'][name] = dict(labels=labels, train_s=secs, patch=patch_scores(pred['probs'], pred['truth'], res['classes']),
-                                 pixel=pixel_scores(pred['probs'], pred, data, k))
-        if name in ('seafeats_simclr', 'seaclip_random_clip'):
-            src = 'seafeats' if name.startswith('seafeats') else 'clip'
-            q = pseudo_label_quality(runner, data, res['classes'], src)
-            pseudo['labels'][name] = q.pop('labels')
-            res['pseudo_quality'][name] = q
-        print(f"[bench_patch] {name}: {json.dumps({k_: round(v, 1) for k_, v in res['rows'][name]['patch'].items() if '.' not in k_})}", flush=True)
-    if 'ensemble' in wanted and {'seafeats_simclr', 'seaclip_random_clip'} <= set(probs):
-        # same as PatchEnsemble: standardise each member's logits per frame, average, softmax
-        probs['ensemble'] = ensemble_probs([logits[n] for n in ('seafeats_simclr', 'seaclip_random_clip')])
-        res['rows']['ensemble'] = dict(labels='SeaFeats(SimCLR) + SeaCLIP', train_s=None,
-                                       patch=patch_scores(probs['ensemble'], pred['truth'], res['classes']),
-                                       pixel=pixel_scores(probs['ensemble'], pred, data, k))
-    res['pseudo_quality'].update(reference_pseudo_labels(data, res['classes'], pseudo['labels'].get('seaclip_random_clip')))
-    res['oracle_pixels'] = oracle_refinement(data, pred, k)
-    first = next(iter(models.values()))
-    res['throughput'] = throughput(first, pred['paths'][:8])
-    res['verdict'] = verdict(res)
-    res['total_s'] = time.time() - t_all
-    (out / 'results.json').write_text(json.dumps(res, indent=1, default=float))
-    train_meta = json.loads((data / 'train' / 'labels.json').read_text())
-    shared = [i for i in train_meta['frames'] if train_meta['frames'][i]['label'] != 'Background'
-              and all(i in v for v in pseudo['labels'].values())]
-    if shared and pseudo['labels']:
-        pseudo['id'] = shared[0]
-        pseudo['path'] = str(data / 'train' / 'frames' / train_meta['frames'][shared[0]]['label'] / f'{shared[0]}.jpg')
-        pseudo['labels'] = {k_: v[shared[0]] for k_, v in pseudo['labels'].items()}
-    else:
-        pseudo = {}
-    figure(REPO / 'docs' / 'figures' / 'seagrass_patch_maps.png', data, pred, probs, pseudo, meta['palette'])
-    body = render(res, args)
-    print(body)
+        print(f'synthetic seagrass frames in {root}')
+        return
+    from tools.benchmark import main as benchmark
+    t0 = time.time()
+    if not args.extras_only:
+        benchmark(['--matrix', MATRIX])
+    EXTRAS.parent.mkdir(parents=True, exist_ok=True)
+    EXTRAS.write_text(extras(root))
+    print(f'[bench_patch] extras in {EXTRAS} ({time.time() - t0:.0f} s with the rows)')
     if not args.no_doc:
-        write_section(REPO / 'docs' / 'benchmarks.md', 'seagrass_patch', body)
-    return res
+        benchmark(['--matrix', MATRIX, '--report-only'])
 
 
 if __name__ == '__main__':
