@@ -26,7 +26,7 @@ class DumpRankStateHook(Hook):
                 m.p = 0.0
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
-        self.losses.append(float(outputs['loss']))
+        self.losses.append(outputs['loss'].item())
         self.files.append([s.img_path for s in data_batch['data_samples']])
 
     def after_train(self, runner) -> None:

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from tests.reliability.tiny import dump, free_port, run_tool, tiny_cfg
+from tools.train import main as train_main
 from wsseg.datasets.synthetic import make_scenes
 
 ITERS, BATCH = 6, 4
@@ -32,7 +33,7 @@ def runs(tmp_path_factory) -> dict:
     two = run_tool(['tools/dist_train.sh', str(path), '2', '--work-dir', str(root / 'two'),
                     '--cfg-options', f'train_dataloader.batch_size={BATCH // 2}'],
                    PORT=str(free_port()))
-    run_tool(['tools/train.py', str(path), '--work-dir', str(root / 'one')])
+    train_main([str(path), '--work-dir', str(root / 'one')])   # one process, in this one
     load = lambda p: torch.load(p, map_location='cpu', weights_only=True)  # noqa: E731
     return dict(one=load(root / 'one' / 'rank0.pt'), r0=load(root / 'two' / 'rank0.pt'),
                 r1=load(root / 'two' / 'rank1.pt'), log=two.stdout + two.stderr,

@@ -49,6 +49,9 @@ class WssegRunner(Runner):
         self._resumed_rng: dict | None = None
         super().__init__(*args, **kwargs)
         self.register_hook(ValRngHook())
+        if self.rank == 0:       # temporary files of a killed run (checkpoints, last_checkpoint)
+            for stale in Path(self.work_dir).glob('.*.tmp'):
+                stale.unlink(missing_ok=True)
         if self._dist_note:
             self.logger.info(self._dist_note)
 
@@ -83,8 +86,6 @@ class WssegRunner(Runner):
                     backend_args=backend_args)
         if not _local(out_dir):
             return super().save_checkpoint(out_dir, filename, **args)
-        for stale in Path(out_dir).glob(f'.{filename}.*.tmp'):   # left by a killed run
-            stale.unlink(missing_ok=True)
         tmp = f'.{filename}.{os.getpid()}.tmp'
         super().save_checkpoint(out_dir, tmp, **args)
         tmp_path = osp.join(out_dir, tmp)
