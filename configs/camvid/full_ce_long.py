@@ -1,0 +1,7 @@
+# The plateau check of the full-supervision reference: full_ce.py on twice the schedule
+# (6000 iterations, same poly decay shape). If it ends near full_ce.py, the reference has
+# converged and the weak rows' 3000 iterations do not flatter them.
+_base_ = ['./full_ce.py']
+max_iters = 6000
+train_cfg = dict(max_iters=max_iters, val_interval=500)
+param_scheduler = [dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=max_iters, by_epoch=False)]
