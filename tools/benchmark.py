@@ -38,7 +38,7 @@ BEGIN, END = '<!-- benchmark:{name}:begin -->', '<!-- benchmark:{name}:end -->'
 
 # What a matrix reports. ``main``: the key that marks a validation record (and is plotted);
 # ``per_class``: title and key prefix of the per-class table; ``plots``: which curves to draw;
-# ``all_commands``: list the rows' ``before`` steps under "Commands" too.
+# ``all_commands``: list the rows' ``before`` steps under "Commands" too (each once).
 METRIC_SETS = {
     'seg': dict(main='mIoU', per_class=('Per-class IoU (%):', 'IoU.'), labelled_fraction=True,
                 plots=('val', 'loss'), all_commands=False, columns=(
@@ -211,9 +211,12 @@ def render(matrix: Config, results: dict, plot_dir: Path) -> str:
                         xlabel='iteration', ylabel='training loss', title=f'{tag}: training loss')
             lines.append(f'![train loss](figures/{tag}_train_loss.png)')
         lines += ['', 'Commands (run from the repository root):', '']
-        for n in order:
-            steps = results[n].get('before', []) if ms['all_commands'] else []
-            lines += [f'- `{c}`' for c in [*steps, results[n]['command']]]
+        if ms['all_commands']:   # every step once, in order, with repository paths relative
+            steps = [c.replace(f'{REPO}/', '') for n in order for c in [*results[n].get('before', []),
+                                                                        results[n]['command']]]
+            lines += [f'- `{c}`' for c in dict.fromkeys(steps)]
+        else:
+            lines += [f"- `{results[n]['command']}`" for n in order]
     extra = matrix.get('append')
     if extra and (REPO / extra).is_file():   # e.g. measurements another script writes beside the rows
         lines += ['', (REPO / extra).read_text().rstrip()]

@@ -2,6 +2,7 @@
 
     python tools/pretrain_simclr.py IMAGE_DIR [IMAGE_DIR ...] --out work_dirs/simclr.pth
         [--epochs 10] [--size 64] [--batch-size 32] [--temperature 0.5] [--patch-grid 5 8]
+        [--skip-existing]
 
 Images are found recursively (jpg/jpeg/png, hidden files skipped). ``--patch-grid`` trains on
 the grid patches of each frame instead of whole frames. The checkpoint holds the trunk's
@@ -51,7 +52,13 @@ def main(argv=None) -> dict:
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--device', default='cpu')
+    p.add_argument('--skip-existing', action='store_true',
+                   help='do nothing when --out exists (rows of a benchmark that share one pretraining)')
     args = p.parse_args(argv)
+    if args.skip_existing and Path(args.out).is_file():
+        meta = torch.load(args.out, map_location='cpu', weights_only=True)['meta']
+        print(f'pretrain_simclr: {args.out} exists, kept (--skip-existing)')
+        return meta
     torch.set_num_threads(args.threads)
     paths = find_images(args.dirs)
     views = load_views(paths, tuple(args.patch_grid) if args.patch_grid else None)

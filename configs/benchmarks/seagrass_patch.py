@@ -13,12 +13,12 @@ budget = ('Every row: ResNet-18 patch classifier, 6 epochs, batch 8, Adam 3e-4, 
           'the patch-seeded CRF, SLIC superpixel voting, or SAM prompted by the patch map (a random-weight small '
           'SAM: no SAM checkpoint exists here, so that column measures plumbing, not quality).')
 metrics = 'patch'
-reference = 'patch_supervised_synth'
+reference = 'patch_supervised_simclr_synth'    # the upper bound with the best row's init
 append = 'work_dirs/benchmarks/seagrass_patch_extras.md'      # written by tools/bench_patch.py
 _wr = 'work_dirs/benchmarks'
 _data = ['tools/bench_patch.py', '--data-only']
 _simclr = ['tools/pretrain_simclr.py', 'work_dirs/seagrass_synth/train/frames', '--out', f'{_wr}/simclr_seagrass.pth',
-           '--epochs', '8', '--size', '64', '--batch-size', '20']
+           '--epochs', '8', '--size', '64', '--batch-size', '20', '--skip-existing']   # shared by two rows
 _members = [f'model.members.0.checkpoint={_wr}/seafeats_simclr_synth/epoch_6.pth',
             f'model.members.1.checkpoint={_wr}/seaclip_random_clip_synth/epoch_6.pth']
 _ensemble = f'{_wr}/ensemble_random_clip_synth/ensemble.pth'
@@ -38,7 +38,10 @@ rows = [
          before=[['-m', 'wsseg.patch.make_ensemble', 'configs/ensemble/ensemble_synth.py', _ensemble,
                   '--cfg-options', *_members]],
          test_checkpoint=_ensemble, extra_args=['--cfg-options', *_members, 'test_evaluator.1.sam.type=small']),
-    dict(name='patch_supervised_synth', weak='true patch labels', method='upper bound',
+    dict(name='patch_supervised_simclr_synth', weak='true patch labels', method='upper bound, SimCLR init',
+         config='configs/seafeats/patch_supervised_simclr_synth.py', before=[_data, _simclr],
+         extra_args=['--cfg-options', f'model.init_checkpoint={_wr}/simclr_seagrass.pth', *_sam_val]),
+    dict(name='patch_supervised_synth', weak='true patch labels', method='upper bound, random init',
          config='configs/seafeats/patch_supervised_synth.py', before=[_data],
          extra_args=['--cfg-options', *_sam_val]),
     dict(name='image_label_baseline_synth', weak='image labels', method='image label on every patch',

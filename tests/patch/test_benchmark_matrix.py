@@ -89,7 +89,7 @@ rows = [dict(name='sf', config='configs/x/sf.py'), dict(name='upper', config='co
     assert sf[4] == '40.0' and sf[6] == '0.800' and sf[head.index('+ SAM (random weights: measures plumbing)')] == 'n/a'
     assert sf[head.index('pseudo-labels acc')] == '61.0' and sf[-2:] == ['1.0 min', '900 MB']
     assert 'Per-class F1 on the test patches (%):' in body and '| sf | 10.0 | 80.0 |' in body
-    assert '- `python tools/bench_patch.py --data-only`' in body                  # before steps listed
+    assert body.count('- `python tools/bench_patch.py --data-only`') == 1       # before steps, each once
     assert 'val_miou' not in body and (tmp_path / 'sg_train_loss.png').is_file()
     assert body.endswith('| SimCLR | 20 s |')
 
