@@ -23,7 +23,8 @@ def tiny_cfg(data_root: Path, work_dir: Path, iters: int = 8, batch: int = 4, ck
     augmentation unless ``flip``, one log line and scalar per iteration, seed 0."""
     cfg = Config.fromfile(str(REPO / 'configs/demo/scenes_scribbles.py'))
     cfg.work_dir = str(work_dir)
-    for d in (cfg.train_dataloader.dataset, cfg.val_dataloader.dataset, cfg.pseudo_dataset):
+    for d in (cfg.train_dataloader.dataset, cfg.val_dataloader.dataset, cfg.test_dataloader.dataset,
+              cfg.pseudo_dataset):
         d.data_root = str(data_root)
     train = cfg.train_dataloader
     train.batch_size = batch
