@@ -9,8 +9,6 @@ float rounding, and the two ranks must hold identical weights.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
 

@@ -71,15 +71,6 @@ def test_test_time_crf_fixes_noisy_prediction():
     assert preds['plain'] < 0.9 and preds['crf'] > 0.98, preds
 
 
-def test_bad_crf_options_are_named():
-    with pytest.raises(ValueError, match='sigma_rgb'):
-        _model(dict(crf=dict(sigma_rgb=0.0)))
-    with pytest.raises(ValueError, match='radus'):
-        _model(dict(crf=dict(radus=3)))
-    with pytest.raises(ValueError, match='crff'):
-        _model(dict(crff=dict()))
-
-
 def test_tools_test_with_crf(scenes, tmp_path):
     from tools.test import main as test_main
     cfg = _demo_cfg(scenes, tmp_path)

@@ -1,5 +1,5 @@
-"""WeakSegmentor with dense losses: schedules from loss configs, batch padding left out of the
-regularisers, and an image without scribbles (no NaN, a warning naming it, regularisers only)."""
+"""WeakSegmentor with dense losses: schedules from loss configs and batch padding left out of the
+regularisers. (An image without scribbles: tests/reliability/test_bad_inputs.py.)"""
 from __future__ import annotations
 
 import pytest
@@ -73,27 +73,3 @@ def test_padding_is_left_out(cfg):
     assert unmasked[0] != pytest.approx(unmasked[1], rel=1e-3)
 
 
-def test_image_without_scribbles_falls_back_to_regularisers():
-    model = _model([dict(type='PartialCrossEntropy'), dict(type='DenseCRFLoss', weight=0.5, radius=2)])
-    images, samples = _samples([(32, 32), (32, 32)], labelled=(True, False))
-    data = model.data_preprocessor(dict(inputs=images, data_samples=samples), True)
-    logits = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(2), requires_grad=True)
-    with pytest.warns(UserWarning, match='img1.png'):
-        out = model.loss(logits, data['inputs'], data['data_samples'])
-    assert all(torch.isfinite(v) for v in out.values())
-    g_pce, = torch.autograd.grad(out['loss_pce'], logits, retain_graph=True)
-    g_crf, = torch.autograd.grad(out['loss_crf'], logits)
-    assert g_pce[1].abs().max() == 0 and g_pce[0].abs().max() > 0    # no pCE on the empty image
-    assert g_crf[1].abs().max() > 0                                    # the CRF still acts on it
-
-
-def test_no_labelled_pixel_in_whole_batch_trains_finite():
-    model = _model([dict(type='PartialCrossEntropy'), dict(type='EntropyLoss', weight=0.1)])
-    images, samples = _samples([(32, 32), (32, 32)], labelled=(False, False))
-    data = model.data_preprocessor(dict(inputs=images, data_samples=samples), True)
-    with pytest.warns(UserWarning, match=r'img0.png.*img1.png'):
-        out = model(**data, mode='loss')
-    assert out['loss_pce'].item() == 0.0
-    sum(out.values()).backward()
-    grads = [p.grad for p in model.net.parameters() if p.grad is not None]
-    assert grads and all(torch.isfinite(g).all() for g in grads)

@@ -1,4 +1,5 @@
-"""The SAM pseudo-labellers: fine-tune, resume, bad inputs (tiny random-weight SAM, CPU)."""
+"""The SAM pseudo-labellers: fine-tune, resume, bad settings (tiny random-weight SAM, CPU).
+Bad boxes, scribbles and images without weak labels: tests/reliability/test_bad_inputs.py."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +11,6 @@ from wsseg.datasets.synthetic import SCENE_CLASSES, make_scenes
 from wsseg.pseudo.sam_logic import SamBoxPseudoLabeller
 from wsseg.registry import DATASETS, PSEUDO_LABELLERS
 from wsseg.structures import WeakLabels
-from wsseg.utils.io import DataError
 
 from .conftest import LOSS, TINY_SAM, make_labeller, toy_sample
 
@@ -79,33 +79,6 @@ def test_keep_weak_overwrites_scribbles(labeller):
     img, weak = toy_sample()
     mask, conf = labeller.label(dict(img=img, weak=weak, img_path='toy.png'))
     assert (mask[20, 24:40] == 1).all() and (mask[40, 5:60] == 0).all() and (conf[40, 5:60] == 1).all()
-
-
-def test_zero_area_box_names_the_image(labeller):
-    img, _ = toy_sample()
-    weak = WeakLabels((48, 64), boxes=[[10, 5, 10, 20]], box_labels=[1], source='x')
-    with pytest.raises(DataError, match=r'bad_box\.png: box 0 .* zero area'):
-        labeller.label(dict(img=img, weak=weak, img_path='bad_box.png'))
-
-
-def test_unknown_scribble_class_names_the_image(labeller):
-    img, weak = toy_sample()
-    weak.scribbles[0, 0:5] = 7
-    with pytest.raises(DataError, match=r'scribbled\.png: scribble of unknown class \[7\]'):
-        labeller.label(dict(img=img, weak=weak, img_path='scribbled.png'))
-    with pytest.raises(DataError, match='scribbled.png'):          # the fine-tune's check too
-        labeller._usable(img, weak, 'scribbled.png')
-
-
-def test_image_without_weak_labels(labeller, tmp_path):
-    img, _ = toy_sample()
-    empty = WeakLabels((48, 64))
-    with pytest.warns(UserWarning, match=r'lonely\.png: the image has no weak labels'):
-        mask, _ = labeller.label(dict(img=img, weak=empty, img_path='lonely.png'))
-    assert (mask == 255).all()
-    strict = make_labeller(tmp_path, on_empty='error')
-    with pytest.raises(DataError, match=r'lonely\.png: the image has no weak labels'):
-        strict.label(dict(img=img, weak=None, img_path='lonely.png'))
 
 
 def test_bad_settings(tmp_path):
