@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
@@ -24,8 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from wsseg.evaluation.confusion import (confusion_matrix, format_table,  # noqa: E402
-                                        scores_from_confusion)
+from wsseg.evaluation.confusion import confusion_matrix, mask_report, print_report  # noqa: E402
 from wsseg.utils.io import DataError, read_mask  # noqa: E402
 from wsseg.visualization.plots import plot_confusion  # noqa: E402
 
@@ -91,21 +89,6 @@ def match(pred: dict[str, Path], gt: dict[str, Path], allow_missing: bool) -> tu
     return sorted(set(pred) & set(gt)), missing
 
 
-def _clean(x):
-    """JSON-safe: NaN -> None, numpy -> Python."""
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_clean(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _clean(x.tolist())
-    if isinstance(x, (float, np.floating)):
-        return None if math.isnan(float(x)) else float(x)
-    if isinstance(x, np.integer):
-        return int(x)
-    return x
-
-
 def main(argv=None) -> dict:
     args = parse_args(argv)
     classes = resolve_classes(args)
@@ -130,28 +113,12 @@ def main(argv=None) -> dict:
         cm += confusion_matrix(pred, gt, k, args.ignore_index)
         labelled += int((pred != args.ignore_index).sum())
         total += pred.size
-    s = scores_from_confusion(cm)
-    print(format_table(classes, {'IoU': s['IoU'], 'Precision': s['Precision'], 'Recall': s['Recall'],
-                                 'F1': s['F1'], 'support': s['support']}))
-    frac = labelled / total if total else float('nan')
-    print(f"mIoU {100 * s['mIoU']:.2f}  aAcc {100 * s['aAcc']:.2f}  mAcc {100 * s['mAcc']:.2f}  "
-          f"macro F1 {100 * s['macro_F1']:.2f}  weighted F1 {100 * s['weighted_F1']:.2f}  "
-          f'labelled fraction {frac:.4f}  ({len(stems)} images)')
+    result = mask_report(cm, classes, labelled, total, num_images=len(stems),
+                         ignore_index=args.ignore_index, missing=missing,
+                         pred_dir=str(args.pred_dir), gt_dir=str(args.gt_dir))
+    print(print_report(result) + f'  ({len(stems)} images)')
     out = args.out or (args.pred_dir.resolve().parent / 'eval')
     out.mkdir(parents=True, exist_ok=True)
-    result = {
-        'units': 'scores in percent; labelled_fraction in 0..1',
-        'num_images': len(stems), 'classes': classes, 'ignore_index': args.ignore_index,
-        'mIoU': 100 * s['mIoU'], 'aAcc': 100 * s['aAcc'], 'mAcc': 100 * s['mAcc'],
-        'macro_F1': 100 * s['macro_F1'], 'weighted_F1': 100 * s['weighted_F1'],
-        'labelled_fraction': frac,
-        'per_class': {c: {'IoU': 100 * s['IoU'][i], 'precision': 100 * s['Precision'][i],
-                          'recall': 100 * s['Recall'][i], 'F1': 100 * s['F1'][i],
-                          'support': s['support'][i]} for i, c in enumerate(classes)},
-        'confusion_matrix': cm, 'missing': missing,
-        'pred_dir': str(args.pred_dir), 'gt_dir': str(args.gt_dir),
-    }
-    result = _clean(result)
     (out / 'metrics.json').write_text(json.dumps(result, indent=1))
     plot_confusion(cm, classes, out / 'confusion.png')
     print(f'wrote {out / "metrics.json"} and {out / "confusion.png"}')

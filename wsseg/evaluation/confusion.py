@@ -115,3 +115,48 @@ def format_table(classes, columns: dict[str, np.ndarray], scale: float = 100.0) 
                          (f'{int(x):>9d}' if v.dtype.kind in 'iu' else f'{x * scale:>9.2f}'))
         lines.append(f'{n:<{width}} ' + ' '.join(cells))
     return '\n'.join(lines)
+
+
+def _json_safe(x):
+    """NaN -> None, numpy -> Python, recursively."""
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _json_safe(x.tolist())
+    if isinstance(x, (float, np.floating)):
+        return None if np.isnan(float(x)) else float(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    return x
+
+
+def mask_report(cm: np.ndarray, classes, labelled: int, total: int, **extra) -> dict:
+    """A JSON-safe report of mask quality (scores in percent) from an accumulated confusion
+    matrix, plus the share of predicted pixels that are decided (``labelled / total``)."""
+    s = scores_from_confusion(cm)
+    return _json_safe({
+        'units': 'scores in percent; labelled_fraction in 0..1',
+        'classes': list(classes),
+        'mIoU': 100 * s['mIoU'], 'aAcc': 100 * s['aAcc'], 'mAcc': 100 * s['mAcc'],
+        'macro_F1': 100 * s['macro_F1'], 'weighted_F1': 100 * s['weighted_F1'],
+        'labelled_fraction': labelled / total if total else float('nan'),
+        'per_class': {c: {'IoU': 100 * s['IoU'][i], 'precision': 100 * s['Precision'][i],
+                          'recall': 100 * s['Recall'][i], 'F1': 100 * s['F1'][i],
+                          'support': s['support'][i]} for i, c in enumerate(classes)},
+        'confusion_matrix': cm, **extra})
+
+
+def print_report(report: dict) -> str:
+    """The per-class table and summary line of a :func:`mask_report`."""
+    classes = report['classes']
+    pc = report['per_class']
+    cols = {name: np.array([np.nan if pc[c][key] is None else pc[c][key] / 100 for c in classes])
+            for name, key in (('IoU', 'IoU'), ('Precision', 'precision'), ('Recall', 'recall'), ('F1', 'F1'))}
+    cols['support'] = np.array([pc[c]['support'] for c in classes], np.int64)
+    frac = report['labelled_fraction']
+    return (format_table(classes, cols) + '\n' +
+            f"mIoU {report['mIoU']:.2f}  aAcc {report['aAcc']:.2f}  mAcc {report['mAcc']:.2f}  "
+            f"macro F1 {report['macro_F1']:.2f}  weighted F1 {report['weighted_F1']:.2f}  "
+            f"labelled fraction {frac if frac is not None else float('nan'):.4f}")

@@ -1,0 +1,145 @@
+"""tools/run_pipeline.py's runner on generated scenes: every stage runs, a rerun skips all of
+them, content (not timestamps) decides what is stale, and an interrupted stage resumes."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+from PIL import Image
+
+from wsseg.datasets.synthetic import make_scenes
+from wsseg.pipeline import run_pipeline
+
+from .conftest import tiny_schedule
+
+REPO = Path(__file__).resolve().parents[2]
+CLASSES = ('background', 'disc', 'square', 'triangle', 'stripes')
+
+
+def scenes_pipeline(root: Path) -> Config:
+    """The demo's job as a pipeline, on ``root``, with a few iterations per training."""
+    train = dict(type='FolderDataset', data_root=str(root), classes=CLASSES, split='train')
+    stored = dict(type='LoadWeakLabels', sources=[dict(type='StoredWeakLabels', weak_dir='${weak_dir}')])
+    demo = str(REPO / 'configs/demo/scenes_scribbles.py')
+    return Config(dict(
+        weak_labels=dict(dataset=train, sources=[dict(type='Scribbles', simulate=True, coverage=0.05)]),
+        pseudo_labels=dict(
+            train=dict(config=demo, cfg_options=tiny_schedule(3, extra={
+                'train_dataloader.dataset.data_root': str(root),
+                'val_dataloader.dataset.data_root': str(root),
+                'model.net.aspp_channels': 16,
+                'train_dataloader.dataset.pipeline': [
+                    dict(type='LoadImage'), stored, dict(type='PackSegInputs', target='partial')]})),
+            labeller=dict(type='NetworkPseudoLabeller', keep_weak=True),
+            dataset=dict(train, pipeline=[dict(type='LoadImage'), stored,
+                                          dict(type='PackSegInputs', target='none')])),
+        quality=dict(pictures=2),
+        stage2=dict(config=demo, cfg_options=tiny_schedule(2, extra={
+            'model.net.aspp_channels': 16,
+            'train_dataloader.dataset.data_root': str(root),
+            'train_dataloader.dataset.split': None,
+            'train_dataloader.dataset.img_dir': 'images/train',
+            'train_dataloader.dataset.mask_dir': '${pseudo_dir}',
+            'train_dataloader.dataset.pipeline': [dict(type='LoadImage'), dict(type='LoadMask'),
+                                                  dict(type='PackSegInputs', target='gt')],
+            'val_dataloader.dataset.data_root': str(root)})),
+        evaluate=dict(cfg_options={'test_dataloader.dataset.data_root': str(root),
+                                   'test_dataloader.num_workers': 0,
+                                   'test_dataloader.persistent_workers': False})))
+
+
+def stage_times(work: Path) -> dict:
+    return {p.parent.name: json.loads(p.read_text()).get('seconds') for p in work.glob('*/stage.json')}
+
+
+def ran(capsys) -> set[str]:
+    out = capsys.readouterr().out
+    return {line.split()[1].rstrip(':') for line in out.splitlines()
+            if line.startswith('[pipeline] ') and line.rstrip().endswith(' s') and ': done in ' in line}
+
+
+@pytest.fixture(scope='module')
+def scenes(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp('scenes')
+    make_scenes(root, splits={'train': 6, 'val': 2}, size=(48, 48), seed=5, classes=CLASSES)
+    return root
+
+
+def test_pipeline_runs_skips_and_reruns_what_changed(scenes, tmp_path, capsys):
+    work = tmp_path / 'work'
+    cfg = scenes_pipeline(scenes)
+    recs = run_pipeline(cfg, work)
+    assert list(recs) == ['weak_labels', 'pseudo_labels', 'quality', 'stage2', 'evaluate']
+    assert ran(capsys) == set(recs)
+    assert all(r['status'] == 'done' for r in recs.values())
+    assert len(list((work / 'weak_labels/labels').glob('*.json'))) == 6
+    masks = sorted((work / 'pseudo_labels/masks').glob('*.png'))
+    assert [m.stem for m in masks] == sorted(p.stem for p in (scenes / 'images/train').iterdir())
+    for f in ('quality/metrics.json', 'quality/confusion.png', 'quality/overlays.png',
+              'weak_labels/weak_labels.png', 'pseudo_labels/train_config.py', 'stage2/config.py',
+              'evaluate/metrics.json', 'pipeline_report.md'):
+        assert (work / f).is_file(), f
+    # the quality stage agrees with tools/eval_masks.py on the same folders
+    from tools.eval_masks import main as eval_masks
+    ref = eval_masks([str(work / 'pseudo_labels/masks'), str(scenes / 'masks/train'),
+                      '--num-classes', '5', '--out', str(tmp_path / 'eval'), '--no-progress'])
+    assert recs['quality']['outputs']['metrics']['mIoU'] == pytest.approx(ref['mIoU'])
+    assert 0 <= recs['evaluate']['outputs']['metrics']['mIoU'] <= 100
+
+    # a second run does nothing, even after every input file is touched (timestamps only)
+    times = stage_times(work)
+    for p in scenes.rglob('*.png'):
+        os.utime(p)
+    run_pipeline(cfg, work)
+    assert ran(capsys) == set() and stage_times(work) == times
+
+    # a changed stage-2 setting reruns stage 2 and the evaluation only
+    cfg.stage2.cfg_options['train_cfg.max_iters'] = 3
+    run_pipeline(cfg, work)
+    assert ran(capsys) == {'stage2', 'evaluate'}
+
+    # a pseudo-mask edited by hand: the quality stage (and whatever follows it) runs again
+    m = np.asarray(Image.open(masks[0]))
+    Image.fromarray(np.full_like(m, 255)).save(masks[0])
+    run_pipeline(cfg, work, until='quality')
+    assert ran(capsys) == {'quality'}
+
+
+def test_interrupted_stage_resumes_and_changed_config_clears(scenes, tmp_path, capsys):
+    work = tmp_path / 'work'
+    cfg = scenes_pipeline(scenes)
+    cfg.pop('stage2'), cfg.pop('evaluate')
+    run_pipeline(cfg, work, until='pseudo_labels')
+    masks = sorted((work / 'pseudo_labels/masks').glob('*.png'))
+    kept = {m.name: m.stat().st_ino for m in masks[:4]}
+    for m in masks[4:]:
+        m.unlink()                                   # as if killed after four images
+    rec = json.loads((work / 'pseudo_labels/stage.json').read_text())
+    (work / 'pseudo_labels/stage.json').write_text(json.dumps(dict(rec, status='running')))
+    capsys.readouterr()
+    run_pipeline(cfg, work, until='pseudo_labels')
+    out = capsys.readouterr().out
+    assert 'pseudo_labels: resuming (running)' in out and 'weak_labels: up to date' in out
+    assert '4 already done' in out
+    again = {m.name: m.stat().st_ino for m in sorted((work / 'pseudo_labels/masks').glob('*.png'))}
+    assert len(again) == 6 and all(again[n] == ino for n, ino in kept.items())   # not rewritten
+    # another coverage is another key: stage 1 is cleared and written again
+    cfg.weak_labels.sources[0]['coverage'] = 0.1
+    run_pipeline(cfg, work, until='weak_labels')
+    out = capsys.readouterr().out
+    assert 'weak_labels: inputs or config changed, clearing' in out
+    stats = json.loads((work / 'weak_labels/stats.json').read_text())
+    assert stats['labelled_fraction_mean'] > 0.06
+
+
+def test_bad_pipeline_configs_are_named(scenes, tmp_path):
+    cfg = scenes_pipeline(scenes)
+    with pytest.raises(ValueError, match="unknown stage\\(s\\) \\['stage3'\\]"):
+        run_pipeline(cfg, tmp_path, force=('stage3',))
+    cfg.quality = dict(dataset=dict(type='FolderDataset', data_root='${nowhere}', classes=CLASSES))
+    with pytest.raises(KeyError, match=r'unknown placeholder \$\{nowhere\}'):
+        run_pipeline(cfg, tmp_path / 'w')

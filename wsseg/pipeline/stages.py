@@ -1,0 +1,356 @@
+"""The five stages of ``tools/run_pipeline.py``, in order.
+
+=================  ==============================================  ===========================
+stage              does                                            writes (under its folder)
+=================  ==============================================  ===========================
+``weak_labels``    reads or simulates weak labels (any sources)    ``labels/`` (StoredWeakLabels
+                                                                   form), ``stats.json``, PNG
+``pseudo_labels``  optionally trains a model, then runs any        ``train/``, ``masks/``
+                   registered pseudo-labeller over the dataset
+``quality``        scores the pseudo-masks against ground truth    ``metrics.json``, PNGs
+``stage2``         trains the prompt-free network on them          ``train/``
+``evaluate``       tests that network (``tools/test.py``)          ``metrics.json``
+=================  ==============================================  ===========================
+
+A stage's config is a dict in the pipeline config under the stage's name. String values may
+name earlier outputs: ``${work_dir}``, ``${weak_dir}`` (stage 1's ``labels/``),
+``${pseudo_dir}`` (stage 2's ``masks/``). Each stage class says what it reads
+(:meth:`Stage.inputs`, hashed by the runner), does its work (:meth:`Stage.run`) and checks
+that its outputs are all there (:meth:`Stage.complete`).
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+from mmengine.config import Config
+from mmengine.utils import ProgressBar
+
+from wsseg.pipeline.digest import FileDigests, config_digest, dataset_digest
+from wsseg.pipeline.launch import REPO, StageError, last_checkpoint, run_tool, write_config
+from wsseg.registry import DATASETS, TRANSFORMS
+from wsseg.utils.io import read_mask, write_json_atomic
+
+_PLACEHOLDER = re.compile(r'\$\{(\w+)\}')
+
+
+def resolve(obj, paths: dict[str, str]):
+    """Replace ``${name}`` in every string of a nested config by ``paths[name]``."""
+    if isinstance(obj, str):
+        def sub(m):
+            if m.group(1) not in paths:
+                raise KeyError(f'unknown placeholder ${{{m.group(1)}}}; known: {sorted(paths)}')
+            return paths[m.group(1)]
+        return _PLACEHOLDER.sub(sub, obj)
+    if isinstance(obj, dict):
+        return type(obj)((k, resolve(v, paths)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(resolve(v, paths) for v in obj)
+    return obj
+
+
+def plain(obj):
+    """ConfigDicts and tuples -> dicts and lists (for JSON and for hashing)."""
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    return obj
+
+
+def repo_path(p: str | Path) -> Path:
+    """A path as given, or relative to the repository root (where configs are named from)."""
+    p = Path(p)
+    return p if p.is_absolute() or p.exists() else REPO / p
+
+
+class Stage:
+    """One stage: ``spec`` is its (resolved) config, ``folder`` its output folder."""
+
+    name = ''
+
+    def __init__(self, spec: dict, folder: Path, ctx: 'Context'):
+        self.spec, self.folder, self.ctx = spec, folder, ctx
+
+    def inputs(self) -> dict:
+        """What the stage reads, as JSON-able digests (the runner hashes it with the spec)."""
+        return {}
+
+    def run(self) -> dict:
+        """Do the work; return the record's ``outputs`` (paths, counts, metrics)."""
+        raise NotImplementedError
+
+    def complete(self, outputs: dict) -> bool:
+        """Whether the outputs recorded when the stage finished are all still there."""
+        return True
+
+    def output_digest(self, outputs: dict) -> str:
+        """Digest of the outputs now (later stages depend on it)."""
+        return ''
+
+
+class Context:
+    """What stages share: the work dir, file digests, launch settings, earlier stages."""
+
+    def __init__(self, work_dir: Path, digests: FileDigests, nproc: int = 1):
+        self.work_dir, self.digests, self.nproc = work_dir, digests, nproc
+        self.outputs: dict[str, dict] = {}           # stage name -> its recorded outputs
+        self.specs: dict[str, dict] = {}             # stage name -> its resolved config
+        self.paths = dict(work_dir=str(work_dir),
+                          weak_dir=str(work_dir / 'weak_labels' / 'labels'),
+                          pseudo_dir=str(work_dir / 'pseudo_labels' / 'masks'))
+
+    def build_dataset(self, cfg: dict):
+        return DATASETS.build(dict(cfg))
+
+
+def _count(folder: Path, pattern: str) -> int:
+    return sum(1 for p in folder.glob(pattern) if not p.name.startswith('.')) if folder.is_dir() else 0
+
+
+def _stem(info: dict) -> str:
+    return info.get('img_id') or Path(info['img_path']).stem
+
+
+# ---------------------------------------------------------------------------- 1. weak labels
+class WeakLabelsStage(Stage):
+    """``weak_labels=dict(dataset=..., sources=[...])``: every image's weak labels, read from
+    its annotations or simulated from its mask by the sources, saved in one form."""
+
+    name = 'weak_labels'
+
+    def _dataset(self):
+        sources = list(self.spec['sources'])
+        simulate = any(s.get('simulate') for s in sources)
+        pipeline = [dict(type='LoadImage')] + ([dict(type='LoadMask')] if simulate else []) + \
+                   [dict(type='LoadWeakLabels', sources=sources)]
+        return self.ctx.build_dataset(dict(self.spec['dataset'], pipeline=pipeline))
+
+    def inputs(self) -> dict:
+        return dict(data=dataset_digest(self._dataset(), self.ctx.digests))
+
+    def run(self) -> dict:
+        from wsseg.weak import load_weak_labels, save_weak_labels
+        from wsseg.visualization.plots import save_overlay_grid
+        ds = self._dataset()
+        out = self.folder / 'labels'
+        fractions, boxes, points, tags, shown = [], 0, 0, 0, []
+        bar = ProgressBar(len(ds))
+        for i in range(len(ds)):
+            info = ds.get_data_info(i)
+            if (out / f'{_stem(info)}.json').is_file() and len(shown) >= 4:   # resumed run
+                weak = load_weak_labels(out, _stem(info))
+            else:
+                results = ds.pipeline(dict(info))
+                weak = results['weak']
+                save_weak_labels(weak, out, _stem(info))
+                if len(shown) < 4:
+                    shown.append((results['img'], weak))
+            fractions.append(weak.labelled_fraction())
+            boxes, points, tags = boxes + len(weak.boxes), points + len(weak.points), tags + len(weak.tags)
+            bar.update()
+        stats = dict(images=len(ds), labelled_fraction_mean=float(np.mean(fractions)),
+                     boxes=boxes, points=points, tags=tags)
+        write_json_atomic(self.folder / 'stats.json', stats)
+        palette = ds.metainfo.get('palette')
+        save_overlay_grid(self.folder / 'weak_labels.png', [img for img, _ in shown],
+                          [[_box_mask(w), w.partial_mask()] for _, w in shown],
+                          ['boxes (filled)', 'scribbles + points'], palette=palette)
+        return dict(dir=str(out), count=len(ds), metrics=stats)
+
+    def complete(self, outputs: dict) -> bool:
+        return _count(Path(outputs['dir']), '*.json') == outputs['count']
+
+    def output_digest(self, outputs: dict) -> str:
+        return self.ctx.digests.folder(outputs['dir'])
+
+
+def _box_mask(weak) -> np.ndarray:
+    """Boxes painted with their class (larger boxes first), 255 elsewhere: for pictures."""
+    m = np.full(weak.image_size, 255, np.uint8)
+    order = np.argsort([-(b[2] - b[0]) * (b[3] - b[1]) for b in weak.boxes]) if len(weak.boxes) else []
+    for j in order:
+        x1, y1, x2, y2 = (int(round(float(v))) for v in weak.boxes[j])
+        m[y1:y2, x1:x2] = weak.box_labels[j]
+    return m
+
+
+# ---------------------------------------------------------------------------- 2. pseudo-labels
+class PseudoLabelsStage(Stage):
+    """``pseudo_labels=dict(train=dict(config=..., cfg_options=...) | None, labeller=dict(...),
+    dataset=dict(...), save_confidence=False)``.
+
+    With ``train``, the training config (a wsseg config: dense losses, logic loss, CAM or
+    patch classifier) is trained first by ``tools/train.py`` (resumable), and its last
+    checkpoint becomes the labeller's ``checkpoint``. Then ``tools/pseudo_label.py`` runs the
+    labeller (any PSEUDO_LABELLERS entry) over ``dataset`` into ``masks/``, resumably.
+    """
+
+    name = 'pseudo_labels'
+
+    def _train_cfg(self) -> Config | None:
+        train = self.spec.get('train')
+        if not train:
+            return None
+        cfg = Config.fromfile(str(repo_path(train['config'])))
+        cfg.merge_from_dict(dict(train.get('cfg_options') or {}))
+        return cfg
+
+    def inputs(self) -> dict:
+        train = self._train_cfg()
+        ds = self.ctx.build_dataset(self.spec['dataset'])
+        return dict(train=None if train is None else train.pretty_text,
+                    data=dataset_digest(ds, self.ctx.digests))
+
+    def run(self) -> dict:
+        train_cfg, checkpoint = self._train_cfg(), None
+        if train_cfg is not None:
+            path = write_config(train_cfg, self.folder / 'train_config.py')
+            run_tool('train.py', [str(path), '--work-dir', str(self.folder / 'train'), '--resume'],
+                     self.folder / 'train.log', self.ctx.nproc, self.name)
+            checkpoint = str(last_checkpoint(self.folder / 'train', self.name))
+        label_cfg = train_cfg.copy() if train_cfg is not None else Config(dict(custom_imports=dict(
+            imports=['wsseg.datasets', 'wsseg.weak', 'wsseg.models', 'wsseg.pseudo'])))
+        labeller = dict(self.spec['labeller'])
+        if checkpoint and labeller.get('checkpoint') is None and labeller.get('use_checkpoint', True):
+            labeller['checkpoint'] = checkpoint
+        labeller.pop('use_checkpoint', None)
+        label_cfg.merge_from_dict(dict(pseudo_labeller=labeller, pseudo_dataset=self.spec['dataset']))
+        path = write_config(label_cfg, self.folder / 'label_config.py')
+        args = [str(path), '--out', str(self.folder / 'masks')]
+        if self.spec.get('save_confidence'):
+            args.append('--save-confidence')
+        run_tool('pseudo_label.py', args, self.folder / 'pseudo_label.log', self.ctx.nproc, self.name)
+        report = json.loads((self.folder / 'masks' / 'pseudo_label_report.json').read_text())
+        count = len(self.ctx.build_dataset(self.spec['dataset']))
+        return dict(dir=str(self.folder / 'masks'), count=count - len(report.get('skipped_bad', [])),
+                    checkpoint=checkpoint, report=report)
+
+    def complete(self, outputs: dict) -> bool:
+        return _count(Path(outputs['dir']), '*.png') >= outputs['count']
+
+    def output_digest(self, outputs: dict) -> str:
+        return self.ctx.digests.folder(outputs['dir'], '*.png')
+
+
+# ---------------------------------------------------------------------------- 3. quality
+class QualityStage(Stage):
+    """``quality=dict(dataset=None, pictures=6)``: pseudo-masks against the dataset's full
+    masks (default: the pseudo-label dataset), as mIoU, per-class IoU/P/R/F1, the decided
+    share, a confusion-matrix PNG and an overlay PNG. Without ground truth it says so."""
+
+    name = 'quality'
+
+    def _dataset(self):
+        cfg = self.spec.get('dataset') or self.ctx.specs['pseudo_labels']['dataset']
+        return self.ctx.build_dataset(dict(cfg, pipeline=[dict(type='LoadImage'), dict(type='LoadMask')]))
+
+    def inputs(self) -> dict:
+        return dict(data=dataset_digest(self._dataset(), self.ctx.digests))
+
+    def run(self) -> dict:
+        from wsseg.evaluation import confusion_matrix, mask_report, print_report
+        from wsseg.visualization.plots import plot_confusion, save_overlay_grid
+        ds = self._dataset()
+        pseudo_dir = Path(self.ctx.outputs['pseudo_labels']['dir'])
+        classes = tuple(ds.metainfo['classes'])
+        k = len(classes)
+        cm = np.zeros((k, k), np.int64)
+        labelled = total = scored = 0
+        shown = []
+        bar = ProgressBar(len(ds))
+        for i in range(len(ds)):
+            info = ds.get_data_info(i)
+            bar.update()
+            pred_path = pseudo_dir / f'{_stem(info)}.png'
+            has_gt = info.get('seg_map_path') or info.get('semantic_mask_fn') is not None
+            if not has_gt or not pred_path.is_file():
+                continue
+            results = ds.pipeline(dict(info))
+            gt = results.get('gt_seg_map')
+            if gt is None:
+                continue
+            pred = read_mask(pred_path, k, shape=gt.shape)
+            cm += confusion_matrix(pred, gt, k)
+            labelled, total, scored = labelled + int((pred != 255).sum()), total + pred.size, scored + 1
+            if len(shown) < int(self.spec.get('pictures', 6)):
+                shown.append((results['img'], pred, gt))
+        if not scored:
+            return dict(metrics=None, note='no ground truth to score the pseudo-masks against')
+        report = mask_report(cm, classes, labelled, total, num_images=scored, pseudo_dir=str(pseudo_dir))
+        print(print_report(report))
+        write_json_atomic(self.folder / 'metrics.json', report)
+        plot_confusion(cm, classes, self.folder / 'confusion.png', title='pseudo-masks vs ground truth')
+        save_overlay_grid(self.folder / 'overlays.png', [s[0] for s in shown], [s[1:] for s in shown],
+                          ['pseudo-mask', 'ground truth'], palette=ds.metainfo.get('palette'))
+        return dict(metrics={k_: report[k_] for k_ in ('mIoU', 'aAcc', 'labelled_fraction')},
+                    num_images=scored)
+
+    def complete(self, outputs: dict) -> bool:
+        return outputs.get('metrics') is None or (self.folder / 'metrics.json').is_file()
+
+
+# ---------------------------------------------------------------------------- 4. second stage
+class Stage2Stage(Stage):
+    """``stage2=dict(config=..., cfg_options=dict(...))``: train the prompt-free network (an
+    mmseg DeepLabV3+ / Mask2Former config, or any wsseg config) on ``${pseudo_dir}``."""
+
+    name = 'stage2'
+
+    def _cfg(self) -> Config:
+        cfg = Config.fromfile(str(repo_path(self.spec['config'])))
+        cfg.merge_from_dict(dict(self.spec.get('cfg_options') or {}))
+        return cfg
+
+    def inputs(self) -> dict:
+        return dict(config=self._cfg().pretty_text)
+
+    def run(self) -> dict:
+        path = write_config(self._cfg(), self.folder / 'config.py')
+        run_tool('train.py', [str(path), '--work-dir', str(self.folder / 'train'), '--resume'],
+                 self.folder / 'train.log', self.ctx.nproc, self.name)
+        return dict(config=str(path), checkpoint=str(last_checkpoint(self.folder / 'train', self.name)))
+
+    def complete(self, outputs: dict) -> bool:
+        return Path(outputs['checkpoint']).is_file()
+
+    def output_digest(self, outputs: dict) -> str:
+        return self.ctx.digests.file(outputs['checkpoint'])
+
+
+# ---------------------------------------------------------------------------- 5. evaluation
+class EvaluateStage(Stage):
+    """``evaluate=dict(cfg_options=dict(...))``: ``tools/test.py`` on the second stage's
+    config and checkpoint (its test dataloader; override it here, e.g. for another split)."""
+
+    name = 'evaluate'
+
+    def run(self) -> dict:
+        st2 = self.ctx.outputs['stage2']
+        cfg = Config.fromfile(st2['config'])
+        cfg.merge_from_dict(dict(self.spec.get('cfg_options') or {}))
+        path = write_config(cfg, self.folder / 'test_config.py')
+        run_tool('test.py', [str(path), st2['checkpoint'], '--work-dir', str(self.folder)],
+                 self.folder / 'test.log', self.ctx.nproc, self.name)
+        metrics = newest_test_metrics(self.folder)
+        write_json_atomic(self.folder / 'metrics.json', metrics)
+        return dict(metrics=metrics)
+
+    def complete(self, outputs: dict) -> bool:
+        return (self.folder / 'metrics.json').is_file()
+
+
+def newest_test_metrics(work_dir: Path) -> dict:
+    """The metrics mmengine's LoggerHook dumped after the newest test run in ``work_dir``."""
+    runs = sorted((p for p in work_dir.glob('*/*.json') if p.stem == p.parent.name),
+                  key=lambda p: p.stat().st_mtime)
+    if not runs:
+        raise StageError(f'stage evaluate: no test metrics (<timestamp>/<timestamp>.json) in {work_dir}')
+    record = json.loads(runs[-1].read_text().splitlines()[-1])
+    return {k: v for k, v in record.items() if k not in ('data_time', 'time', 'step', 'iter', 'epoch')}
+
+
+STAGES: dict[str, type[Stage]] = {s.name: s for s in (
+    WeakLabelsStage, PseudoLabelsStage, QualityStage, Stage2Stage, EvaluateStage)}
