@@ -21,6 +21,7 @@ pseudo_pipeline = [
 ]
 pseudo_dataset = dict(type='CamVidDataset', data_root=data_root, split='train', pipeline=pseudo_pipeline)
 logic_loss = dict(type='LogicLoss', background_index=None, constraints=[
+    dict(type='OutsideClassBoxes', weight=1.0),      # no background: classes stay in their boxes
     dict(type='BoxTightness', weight=1.0),
     dict(type='ScribbleClass', weight=1.0),
     dict(type='NeighbourSupport', connectivity=8, weight=0.1),

@@ -104,6 +104,16 @@ def _(tmp):
     FolderDataset(str(_image_folder(tmp)), classes=['a'], mask_dir=None)
 
 
+@case('empty_dataset_any_subclass', DataError, r"NoImages\(data_root='{tmp}'.*the dataset is empty")
+def _(tmp):
+    from wsseg.datasets.base import WeakSegDataset
+
+    class NoImages(WeakSegDataset):
+        def load_data_list(self) -> list:
+            return []
+    NoImages(data_root=str(tmp))
+
+
 @case('image_folder_missing', DataError, r'images/val: image folder not found')
 def _(tmp):
     from wsseg.datasets.folder import FolderDataset

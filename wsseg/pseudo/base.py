@@ -8,6 +8,7 @@ bad-data policy, and one ``pseudo_label_report.json``.
 from __future__ import annotations
 
 import json
+import time
 import warnings
 from pathlib import Path
 
@@ -55,6 +56,7 @@ class PseudoLabeller:
         clean_partial_writes(out_dir, names={f'{s}.png' for s in stems.values()})
         done = skipped = 0
         bad: list[dict] = []
+        t0 = time.perf_counter()
         bar = ProgressBar(len(indices)) if rank == 0 else None
         for i in indices:
             target = out_dir / f'{stems[i]}.png'
@@ -79,7 +81,7 @@ class PseudoLabeller:
             if bar is not None:
                 bar.update()
         mine = dict(rank=rank, images=len(indices), labelled=done, skipped_existing=skipped,
-                    skipped_bad=bad)
+                    skipped_bad=bad, seconds=round(time.perf_counter() - t0, 3))
         write_json_atomic(out_dir / f'pseudo_label_report.rank{rank}.json', mine)
         if world_size > 1 and is_distributed():
             barrier()
