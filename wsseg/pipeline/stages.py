@@ -52,11 +52,11 @@ def resolve(obj, paths: dict[str, str]):
 
 
 def plain(obj):
-    """ConfigDicts and tuples -> dicts and lists (for JSON and for hashing)."""
+    """ConfigDicts -> dicts, recursively (tuples stay tuples: mmseg checks for them)."""
     if isinstance(obj, dict):
         return {str(k): plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [plain(v) for v in obj]
+        return type(obj)(plain(v) for v in obj)
     return obj
 
 
