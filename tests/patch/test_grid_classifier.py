@@ -70,3 +70,28 @@ def test_simclr_checkpoint_loads_into_seafeats(tmp_path):
     assert not torch.equal(fresh.trunk.conv1.weight, model.trunk.conv1.weight)
 
 
+
+
+def test_frame_not_divisible_into_the_grid_runs_end_to_end(tmp_path):
+    """Issue 4's bad-input case that is a policy, not an error: a 233x131 frame on a 5x8 grid goes
+    from the class folder to a patch map and truth with array_split cells (27/26 rows, 30/29 columns)."""
+    from mmengine.dataset import pseudo_collate
+    from PIL import Image
+
+    from wsseg.datasets.deepseagrass import DeepSeagrassFrames
+    from wsseg.patch.data import LoadPatchTruth
+    from wsseg.patch.grid import colour_patch_map
+
+    (tmp_path / 'Strappy').mkdir()
+    Image.new('RGB', (233, 131), (30, 120, 60)).save(tmp_path / 'Strappy' / 'odd.JPG')
+    ds = DeepSeagrassFrames(str(tmp_path), pipeline=[dict(type='LoadImage'), dict(type='PackPatchInputs')])
+    model = PatchClassifier(4, grid=(5, 8), label_source='image').eval()
+    out = model.test_step(pseudo_collate([ds[0]]))[0]
+    assert out.pred_label.shape == (5, 8) and out.extra['probs'].shape == (4, 5, 8)
+    pic = colour_patch_map(out.pred_label.numpy(), [[255, 0, 0]] * 4, np.zeros((131, 233, 3), np.uint8))
+    assert pic.shape == (131, 233, 3)
+    assert grid_bounds(131, 5).tolist() == [0, 27, 53, 79, 105, 131]
+    mask = np.zeros((131, 233), np.uint8)
+    mask[:27, :30] = 1                                   # exactly the first (taller, wider) cell
+    truth = LoadPatchTruth(source='mask', grid=(5, 8))(dict(img_path='odd.JPG', classes=('a', 'b'), gt_seg_map=mask))
+    assert truth['patch_truth'][0, 0] == 1 and truth['patch_truth'].sum() == 1
