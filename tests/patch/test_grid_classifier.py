@@ -80,7 +80,7 @@ def test_frame_not_divisible_into_the_grid_runs_end_to_end(tmp_path):
 
     from wsseg.datasets.deepseagrass import DeepSeagrassFrames
     from wsseg.patch.data import LoadPatchTruth
-    from wsseg.patch.grid import colour_patch_map
+    from wsseg.patch.grid import colour_patch_map, grid_bounds
 
     (tmp_path / 'Strappy').mkdir()
     Image.new('RGB', (233, 131), (30, 120, 60)).save(tmp_path / 'Strappy' / 'odd.JPG')
