@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.reliability.tiny import dump, run_tool, scalars, start_tool, tiny_cfg, wait_for
+from tests.reliability.tiny import dump, scalars, start_tool, tiny_cfg, wait_for
 from tools.pseudo_label import main as pseudo_label_main
 from tools.train import main as train_main
 from wsseg.datasets.synthetic import make_scenes
@@ -23,6 +23,7 @@ ITERS, CKPT_EVERY = 16, 4
 def data(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp('kill')
     make_scenes(root / 'data', splits={'train': N_IMAGES, 'val': 2}, size=(64, 64), seed=21)
+    make_scenes(root / 'small', splits={'train': 8, 'val': 2}, size=(32, 32), seed=22)
     return root
 
 
@@ -31,7 +32,7 @@ def _kill(proc) -> None:
     assert proc.wait(timeout=60) == -signal.SIGKILL
 
 
-def test_killed_pseudo_labelling_resumes_without_loss_or_duplicates(data, tmp_path):
+def test_killed_pseudo_labelling_resumes_without_loss_or_duplicates(data, tmp_path, capsys):
     cfg = dump(tiny_cfg(data / 'data', tmp_path / 'w'), tmp_path / 'cfg.py')
     out = tmp_path / 'masks'
     proc = start_tool(['tools/pseudo_label.py', str(cfg), '--out', str(out)], tmp_path / 'log.txt')
@@ -40,11 +41,11 @@ def test_killed_pseudo_labelling_resumes_without_loss_or_duplicates(data, tmp_pa
     done_before = {p.name: p.read_bytes() for p in out.glob('*.png')}
     assert 3 <= len(done_before) < N_IMAGES, 'the kill did not land mid-run'
 
-    r = run_tool(['tools/pseudo_label.py', str(cfg), '--out', str(out)])
+    pseudo_label_main([str(cfg), '--out', str(out)])                 # the rerun, in-process
     report = json.loads((out / 'pseudo_label_report.json').read_text())
     assert report['skipped_existing'] == len(done_before)            # nothing redone ...
     assert report['labelled'] == N_IMAGES - len(done_before)         # ... nothing lost
-    assert f"{N_IMAGES - len(done_before)} written" in r.stdout
+    assert f"{N_IMAGES - len(done_before)} written" in capsys.readouterr().out
     assert not list(out.rglob('*.tmp'))
     for name, content in done_before.items():                        # kept as they were
         assert (out / name).read_bytes() == content
@@ -59,8 +60,10 @@ def test_killed_pseudo_labelling_resumes_without_loss_or_duplicates(data, tmp_pa
 @pytest.fixture(scope='module')
 def train_cfg(data) -> Path:
     """Random flips (numpy RNG), ASPP dropout (torch RNG) and a validation every 8
-    iterations: everything a resume must replay exactly; deterministic CPU mode."""
-    cfg = tiny_cfg(data / 'data', data / 'unused', iters=ITERS, ckpt_every=CKPT_EVERY, flip=True)
+    iterations: everything a resume must replay exactly; deterministic CPU mode. The killed
+    run is a subprocess; the resumed and the reference runs are in this process (one thread,
+    like the subprocess), and equal to the last bit."""
+    cfg = tiny_cfg(data / 'small', data / 'unused', iters=ITERS, ckpt_every=CKPT_EVERY, flip=True)
     cfg.train_cfg.val_interval = 8
     return dump(cfg, data / 'train_cfg.py')
 
@@ -76,9 +79,9 @@ def test_killed_training_resumes_to_the_uninterrupted_weights(train_cfg, tmp_pat
     assert start >= CKPT_EVERY and resume_from.is_file()
     torch.load(resume_from, map_location='cpu', weights_only=True)       # complete, loadable
 
-    run_tool(['tools/train.py', str(train_cfg), '--work-dir', str(work), '--resume'])
+    train_main([str(train_cfg), '--work-dir', str(work), '--resume'])   # in-process, 1 thread
     ref = tmp_path / 'ref'
-    train_main([str(train_cfg), '--work-dir', str(ref)])        # in-process, also 1 thread
+    train_main([str(train_cfg), '--work-dir', str(ref)])
 
     killed, resumed = scalars(work)
     assert [r['iter'] for r in killed] == list(range(1, len(killed) + 1))   # up to the kill
