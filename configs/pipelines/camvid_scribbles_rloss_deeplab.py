@@ -6,11 +6,11 @@
 #   3. quality of those pseudo-masks against the true train masks;
 #   4. second stage: mmseg DeepLabV3+ R18 trained on the pseudo-masks as if they were masks;
 #   5. its mIoU on the val split.
-#   python tools/run_pipeline.py configs/pipelines/camvid_scribbles_rloss_deeplab.py
+#   python tools/run_pipeline.py configs/pipelines/camvid_scribbles_rloss_deeplab.py [--cfg-options data_root=...]
 # Every stage is skipped when its outputs are complete and its inputs unchanged.
 work_dir = 'work_dirs/pipelines/camvid_scribbles_rloss_deeplab'
 data_root = '../shared/data/camvid'
-train_split = dict(type='CamVidDataset', data_root=data_root, split='train')
+train_split = dict(type='CamVidDataset', data_root='${data_root}', split='train')
 stored = dict(type='LoadWeakLabels', sources=[dict(type='StoredWeakLabels', weak_dir='${weak_dir}')])
 
 weak_labels = dict(dataset=train_split,
@@ -19,7 +19,9 @@ weak_labels = dict(dataset=train_split,
 pseudo_labels = dict(
     # the row's own config, with its weak labels read from stage 1 instead of simulated
     train=dict(config='configs/rloss/camvid_scribbles_pce_crf_entropy.py',
-               cfg_options={'train_dataloader.dataset.pipeline': [
+               cfg_options={'train_dataloader.dataset.data_root': '${data_root}',
+                            'val_dataloader.dataset.data_root': '${data_root}',
+                            'train_dataloader.dataset.pipeline': [
                    dict(type='LoadImage'), stored, dict(type='RandomCrop', size=(128, 128)),
                    dict(type='RandomFlip', prob=0.5), dict(type='PackSegInputs', target='partial')]}),
     labeller=dict(type='NetworkPseudoLabeller', keep_weak=True, crf=dict(n_iters=5)),
@@ -29,6 +31,9 @@ pseudo_labels = dict(
 quality = dict(pictures=6)     # against the CamVid train masks
 
 stage2 = dict(config='configs/stage2/camvid_pseudo.py',
-              cfg_options={'train_dataloader.dataset.data_prefix.seg_map_path': '${pseudo_dir}'})
+              cfg_options={'train_dataloader.dataset.data_prefix.seg_map_path': '${pseudo_dir}',
+                           'train_dataloader.dataset.data_root': '${data_root}',
+                           'val_dataloader.dataset.data_root': '${data_root}',
+                           'test_dataloader.dataset.data_root': '${data_root}'})
 
 evaluate = dict()              # the stage-2 config's test split: CamVid val

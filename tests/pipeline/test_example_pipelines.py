@@ -37,17 +37,14 @@ def check_outputs(work: Path, recs: dict, n_images: int) -> None:
 def test_camvid_scribbles_rloss_deeplab_on_real_data(shared_data, tmp_path):
     cfg = Config.fromfile(str(REPO / 'configs/pipelines/camvid_scribbles_rloss_deeplab.py'))
     n = 6
-    root = str(shared_data / 'camvid')
+    cfg.data_root = str(shared_data / 'camvid')            # as --cfg-options data_root=... does
     for ds in (cfg.weak_labels.dataset, cfg.pseudo_labels.dataset):
-        ds.update(data_root=root, indices=n)
+        ds.indices = n
     cfg.pseudo_labels.train.cfg_options.update(tiny_schedule(3, extra={
-        'train_dataloader.dataset.data_root': root, 'train_dataloader.dataset.indices': n,
-        'val_dataloader.dataset.data_root': root, 'val_dataloader.dataset.indices': 2}))
+        'train_dataloader.dataset.indices': n, 'val_dataloader.dataset.indices': 2}))
     cfg.stage2.cfg_options.update(tiny_schedule(2, extra={
-        'train_dataloader.dataset.data_root': root, 'train_dataloader.dataset.indices': n,
-        'val_dataloader.dataset.data_root': root, 'val_dataloader.dataset.indices': 2}))
-    cfg.evaluate = dict(cfg_options={'test_dataloader.dataset.data_root': root,
-                                     'test_dataloader.dataset.indices': 2,
+        'train_dataloader.dataset.indices': n, 'val_dataloader.dataset.indices': 2}))
+    cfg.evaluate = dict(cfg_options={'test_dataloader.dataset.indices': 2,
                                      'test_dataloader.num_workers': 0,
                                      'test_dataloader.persistent_workers': False})
     recs = run_pipeline(cfg, tmp_path / 'work')
@@ -82,13 +79,10 @@ def voc_fixture(shared_data, tmp_path) -> Path:
 
 def test_voc_boxes_scribbles_sam_m2f_on_the_fixture(voc_fixture, tmp_path):
     cfg = Config.fromfile(str(REPO / 'configs/pipelines/voc_boxes_scribbles_sam_m2f.py'))
-    root = str(voc_fixture)
-    for ds in (cfg.weak_labels.dataset, cfg.pseudo_labels.dataset):
-        ds.data_root = root
+    cfg.voc_root = str(voc_fixture)                        # as --cfg-options voc_root=... does
     lab = cfg.pseudo_labels.labeller
     lab['sam'] = dict(SMALL_SAM)            # item assignment replaces (ConfigDict.update merges)
     lab.update(finetune_epochs=2, loss_size=64, cache_dir=str(tmp_path / 'cache'))
-    cfg.stage2.cfg_options.update({k: root for k in cfg.stage2.cfg_options if k.endswith('data_root')})
     cfg.stage2.cfg_options.update(tiny_schedule(2, batch=2, extra={
         'train_dataloader.dataset.pipeline.2.scale': (128, 128), 'crop_size': (96, 96),
         'train_dataloader.dataset.pipeline.3.crop_size': (96, 96),

@@ -55,7 +55,7 @@ def run_tool(script: str, args: list[str], log: Path, nproc: int = 1, stage: str
     with open(log, 'ab') as f:
         f.write(f'\n$ {shlex.join(cmd)}\n'.encode())
         f.flush()
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         for line in proc.stdout:
             f.write(line)
             sys.stdout.buffer.write(line)

@@ -46,6 +46,9 @@ def run_pipeline(cfg: Config, work_dir: str | Path | None = None, force: tuple[s
     work_dir.mkdir(parents=True, exist_ok=True)
     digests = FileDigests(work_dir / '.digests.json', rehash=rehash)
     ctx = Context(work_dir, digests, nproc)
+    # top-level strings of the config are placeholders too (resolved now, so --cfg-options
+    # voc_root=... reaches every stage, unlike a config variable, which mmengine resolves at parse)
+    ctx.paths = {**{k: v for k, v in cfg.items() if isinstance(v, str)}, **ctx.paths}
     records, upstream = {}, []
     try:
         for name in ORDER:

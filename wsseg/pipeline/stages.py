@@ -14,7 +14,9 @@ stage              does                                            writes (under
 
 A stage's config is a dict in the pipeline config under the stage's name. String values may
 name earlier outputs: ``${work_dir}``, ``${weak_dir}`` (stage 1's ``labels/``),
-``${pseudo_dir}`` (stage 2's ``masks/``). Each stage class says what it reads
+``${pseudo_dir}`` (stage 2's ``masks/``), and any top-level string of the pipeline config
+(``${voc_root}`` for ``voc_root = '...'``), resolved when the pipeline runs, so
+``--cfg-options voc_root=/data/VOC2012`` reaches every stage. Each stage class says what it reads
 (:meth:`Stage.inputs`, hashed by the runner), does its work (:meth:`Stage.run`) and checks
 that its outputs are all there (:meth:`Stage.complete`).
 """
