@@ -97,3 +97,39 @@ def test_voc_boxes_scribbles_sam_m2f_on_the_fixture(voc_fixture, tmp_path):
     assert stats['boxes'] >= 4 and stats['labelled_fraction_mean'] > 0     # read, not simulated
     weak = json.loads((tmp_path / 'work/weak_labels/labels/2007_000063.json').read_text())
     assert weak['box_labels'] and weak['scribbles'] == '2007_000063_scribbles.png'
+
+
+@pytest.fixture
+def seagrass_frames(tmp_path) -> Path:
+    """Synthetic seagrass frames in the DeepSeagrass class-folder layout, with pixel truth."""
+    from wsseg.datasets.synthetic import make_seagrass_frames
+    root = tmp_path / 'seagrass'
+    for split, n, seed in (('train', 8, 0), ('test', 4, 1)):
+        make_seagrass_frames(root / split, n, patch=(16, 20), seed=seed)
+    return root
+
+
+def test_deepseagrass_ensemble_on_synthetic_frames(seagrass_frames, tmp_path):
+    import subprocess
+    import sys
+    from wsseg.patch.runs import short_run_options
+    simclr = tmp_path / 'simclr.pth'
+    subprocess.run([sys.executable, str(REPO / 'tools/pretrain_simclr.py'), str(seagrass_frames / 'train/frames'),
+                    '--out', str(simclr), '--epochs', '1', '--size', '32', '--batch-size', '8'],
+                   check=True, cwd=REPO)
+    cfg = Config.fromfile(str(REPO / 'configs/pipelines/deepseagrass_ensemble.py'))
+    cfg.data_root, cfg.simclr_checkpoint = str(seagrass_frames), str(simclr)
+    seafeats, seaclip = cfg.pseudo_labels.train
+    seafeats.cfg_options.update(short_run_options(1, batch_size=4))
+    # no CLIP weights exist here: the random-weight tiny CLIP variant, allowed explicitly
+    seaclip['config'] = 'configs/seaclip/seaclip_random_clip_synth.py'
+    seaclip['cfg_options'] = short_run_options(1, batch_size=4)
+    cfg.stage2.cfg_options.update(tiny_schedule(2, extra={'train_dataloader.dataset.pipeline.2.size': (64, 64)}))
+    cfg.evaluate = dict(cfg_options={'test_dataloader.num_workers': 0})
+    recs = run_pipeline(cfg, tmp_path / 'work')
+    check_outputs(tmp_path / 'work', recs, 8)
+    assert recs['weak_labels']['outputs']['metrics']['tags'] == 8        # one image label per frame
+    assert {Path(p).name for p in recs['pseudo_labels']['outputs']['checkpoints'].values()} == \
+        {'seafeats.pth', 'seaclip.pth'}
+    mask = read_mask(next((tmp_path / 'work/pseudo_labels/masks').glob('*.png')))
+    assert mask.shape == (5 * 16, 8 * 20) and set(np.unique(mask)) <= {0, 1, 2, 3}

@@ -80,7 +80,8 @@ def test_pipeline_runs_skips_and_reruns_what_changed(scenes, tmp_path, capsys):
     masks = sorted((work / 'pseudo_labels/masks').glob('*.png'))
     assert [m.stem for m in masks] == sorted(p.stem for p in (scenes / 'images/train').iterdir())
     for f in ('quality/metrics.json', 'quality/confusion.png', 'quality/overlays.png',
-              'weak_labels/weak_labels.png', 'pseudo_labels/train_config.py', 'stage2/config.py',
+              'weak_labels/weak_labels.png', 'pseudo_labels/train_model_config.py', 'pseudo_labels/model.pth',
+              'stage2/config.py',
               'evaluate/metrics.json', 'pipeline_report.md'):
         assert (work / f).is_file(), f
     # the quality stage agrees with tools/eval_masks.py on the same folders

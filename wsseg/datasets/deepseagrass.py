@@ -50,8 +50,9 @@ class _ClassFolders(WeakSegDataset):
 
     def __init__(self, data_root: str = '', split: str | None = None,
                  class_order: str | Sequence[str] = 'csiro', pipeline: list | None = None,
-                 **kwargs):
+                 mask_dir: str | None = None, **kwargs):
         classes = resolve_classes(class_order)
+        self.mask_dir = None if mask_dir is None else Path(mask_dir)
         palette = [list(COLOURS.get(c, (128, 128, 128))) for c in classes]
         metainfo = {'classes': classes, 'palette': palette, **(kwargs.pop('metainfo', None) or {})}
         self.folder = Path(data_root) / split if split else Path(data_root)
@@ -63,6 +64,15 @@ class _ClassFolders(WeakSegDataset):
 
     def extra_keys(self, path: Path) -> dict:
         return {}
+
+    def _mask_of(self, img: Path) -> str | None:
+        """``<mask_dir>/<stem>.png`` (pixel truth, where it exists), else None."""
+        if self.mask_dir is None:
+            return None
+        mask = self.mask_dir / f'{img.stem}.png'
+        if not mask.is_file():
+            raise DataError(f'{img}: mask {mask} not found (mask_dir={str(self.mask_dir)!r})')
+        return str(mask)
 
     def load_data_list(self) -> list[dict]:
         root = self.folder
@@ -83,7 +93,7 @@ class _ClassFolders(WeakSegDataset):
             if not files:
                 warnings.warn(f'{folder}: class folder {folder.name!r} holds no image', stacklevel=2)
             for f in files:
-                info = dict(img_path=str(f), img_id=f.stem, seg_map_path=None,
+                info = dict(img_path=str(f), img_id=f.stem, seg_map_path=self._mask_of(f),
                             tags=[label], **{self.LABEL_KEY: label}, **self.extra_keys(f))
                 data_list.append(self.parse_data_info(info))
         if not data_list:
@@ -101,6 +111,8 @@ class DeepSeagrassFrames(_ClassFolders):
         split: optional sub-folder of ``data_root``.
         class_order: ``'csiro'`` (Strappy, Ferny, Rounded, Background; default),
             ``'alphabetical'`` (Background, Ferny, Rounded, Strappy) or a list of names.
+        mask_dir: optional folder of pixel masks ``<stem>.png`` (class indices); the real
+            DeepSeagrass has none, the synthetic frames do (``pixel_masks/``).
     """
 
     LABEL_KEY = 'image_label'

@@ -54,9 +54,10 @@ def run_pipeline(cfg: Config, work_dir: str | Path | None = None, force: tuple[s
         for name in ORDER:
             if cfg.get(name) is None:
                 continue
+            folder = work_dir / name
+            ctx.paths.update(STAGES[name].placeholders(plain(cfg[name]), folder))
             spec = resolve(plain(cfg[name]), ctx.paths)
             ctx.specs[name] = spec
-            folder = work_dir / name
             stage = STAGES[name](spec, folder, ctx)
             key = digest_json(dict(stage=name, spec=spec, inputs=stage.inputs(), upstream=upstream))
             old = read_record(folder)

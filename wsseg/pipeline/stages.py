@@ -23,6 +23,7 @@ that its outputs are all there (:meth:`Stage.complete`).
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -68,6 +69,24 @@ def repo_path(p: str | Path) -> Path:
     return p if p.is_absolute() or p.exists() else REPO / p
 
 
+def load_config(spec: dict) -> Config:
+    """``spec['config']`` merged with ``spec['cfg_options']``; ``spec['env']`` sets environment
+    variables while the file is read, for configs that use mmengine's ``{{$VAR:default}}``."""
+    env = {k: str(v) for k, v in (spec.get('env') or {}).items()}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        cfg = Config.fromfile(str(repo_path(spec['config'])))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    cfg.merge_from_dict(dict(spec.get('cfg_options') or {}))
+    return cfg
+
+
 class Stage:
     """One stage: ``spec`` is its (resolved) config, ``folder`` its output folder."""
 
@@ -75,6 +94,11 @@ class Stage:
 
     def __init__(self, spec: dict, folder: Path, ctx: 'Context'):
         self.spec, self.folder, self.ctx = spec, folder, ctx
+
+    @classmethod
+    def placeholders(cls, spec: dict, folder: Path) -> dict[str, str]:
+        """``${name}`` values this stage's own config may use (resolved before it runs)."""
+        return {}
 
     def inputs(self) -> dict:
         """What the stage reads, as JSON-able digests (the runner hashes it with the spec)."""
@@ -106,6 +130,19 @@ class Context:
 
     def build_dataset(self, cfg: dict):
         return DATASETS.build(dict(cfg))
+
+
+def link_checkpoint(src: Path, dst: Path) -> str:
+    """``dst`` becomes the same file as ``src`` (a hard link; a copy across file systems)."""
+    import shutil
+    tmp = dst.with_name(f'.{dst.name}.tmp')
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+    return str(dst)
 
 
 def _count(folder: Path, pattern: str) -> int:
@@ -181,43 +218,56 @@ def _box_mask(weak) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- 2. pseudo-labels
 class PseudoLabelsStage(Stage):
-    """``pseudo_labels=dict(train=dict(config=..., cfg_options=...) | None, labeller=dict(...),
-    dataset=dict(...), save_confidence=False)``.
+    """``pseudo_labels=dict(train=..., labeller=dict(...), dataset=dict(...), save_confidence=False)``.
 
-    With ``train``, the training config (a wsseg config: dense losses, logic loss, CAM or
-    patch classifier) is trained first by ``tools/train.py`` (resumable), and its last
-    checkpoint becomes the labeller's ``checkpoint``. Then ``tools/pseudo_label.py`` runs the
-    labeller (any PSEUDO_LABELLERS entry) over ``dataset`` into ``masks/``, resumably.
+    ``train`` (optional) is one ``dict(config=..., cfg_options=..., env=None)`` or a list of them, each
+    with a ``name``: wsseg training configs (dense losses, logic loss, CAM, patch classifiers)
+    trained first by ``tools/train.py`` (resumable) in ``train_<name>/``, each last checkpoint
+    linked as ``<name>.pth`` and named in the labeller's config by ``${checkpoint_<name>}``.
+    A single training (name ``model``) also becomes the labeller's ``checkpoint`` and lends it
+    its config (e.g. ``model`` for ``NetworkPseudoLabeller``). Then ``tools/pseudo_label.py`` runs
+    the labeller (any PSEUDO_LABELLERS entry) over ``dataset`` into ``masks/``, resumably.
     """
 
     name = 'pseudo_labels'
 
-    def _train_cfg(self) -> Config | None:
-        train = self.spec.get('train')
+    @staticmethod
+    def trainings(spec: dict) -> list[dict]:
+        train = spec.get('train')
         if not train:
-            return None
-        cfg = Config.fromfile(str(repo_path(train['config'])))
-        cfg.merge_from_dict(dict(train.get('cfg_options') or {}))
-        return cfg
+            return []
+        items = [dict(train, name=train.get('name', 'model'))] if isinstance(train, dict) else list(train)
+        names = [t.get('name') for t in items]
+        if None in names or len(set(names)) != len(names):
+            raise ValueError(f'pseudo_labels.train: a list of trainings needs distinct names, got {names}')
+        return items
+
+    @classmethod
+    def placeholders(cls, spec: dict, folder: Path) -> dict[str, str]:
+        return {f"checkpoint_{t['name']}": str(folder / f"{t['name']}.pth") for t in cls.trainings(spec)}
+
+    def _train_cfgs(self) -> dict[str, Config]:
+        return {t['name']: load_config(t) for t in self.trainings(self.spec)}
 
     def inputs(self) -> dict:
-        train = self._train_cfg()
         ds = self.ctx.build_dataset(self.spec['dataset'])
-        return dict(train=None if train is None else train.pretty_text,
+        return dict(train={k: c.pretty_text for k, c in self._train_cfgs().items()},
                     data=dataset_digest(ds, self.ctx.digests))
 
     def run(self) -> dict:
-        train_cfg, checkpoint = self._train_cfg(), None
-        if train_cfg is not None:
-            path = write_config(train_cfg, self.folder / 'train_config.py')
-            run_tool('train.py', [str(path), '--work-dir', str(self.folder / 'train'), '--resume'],
-                     self.folder / 'train.log', self.ctx.nproc, self.name)
-            checkpoint = str(last_checkpoint(self.folder / 'train', self.name))
-        label_cfg = train_cfg.copy() if train_cfg is not None else Config(dict(custom_imports=dict(
-            imports=['wsseg.datasets', 'wsseg.weak', 'wsseg.models', 'wsseg.pseudo'])))
+        train_cfgs, checkpoints = self._train_cfgs(), {}
+        for name, cfg in train_cfgs.items():
+            path = write_config(cfg, self.folder / f'train_{name}_config.py')
+            run_tool('train.py', [str(path), '--work-dir', str(self.folder / f'train_{name}'), '--resume'],
+                     self.folder / f'train_{name}.log', self.ctx.nproc, self.name)
+            checkpoints[name] = link_checkpoint(last_checkpoint(self.folder / f'train_{name}', self.name),
+                                                self.folder / f'{name}.pth')
+        single = len(train_cfgs) == 1
+        label_cfg = next(iter(train_cfgs.values())).copy() if single else Config(dict(custom_imports=dict(
+            imports=['wsseg.datasets', 'wsseg.weak', 'wsseg.models', 'wsseg.pseudo', 'wsseg.patch'])))
         labeller = dict(self.spec['labeller'])
-        if checkpoint and labeller.get('checkpoint') is None and labeller.get('use_checkpoint', True):
-            labeller['checkpoint'] = checkpoint
+        if single and labeller.get('checkpoint') is None and labeller.pop('use_checkpoint', True):
+            labeller['checkpoint'] = next(iter(checkpoints.values()))
         labeller.pop('use_checkpoint', None)
         label_cfg.merge_from_dict(dict(pseudo_labeller=labeller, pseudo_dataset=self.spec['dataset']))
         path = write_config(label_cfg, self.folder / 'label_config.py')
@@ -228,7 +278,7 @@ class PseudoLabelsStage(Stage):
         report = json.loads((self.folder / 'masks' / 'pseudo_label_report.json').read_text())
         count = len(self.ctx.build_dataset(self.spec['dataset']))
         return dict(dir=str(self.folder / 'masks'), count=count - len(report.get('skipped_bad', [])),
-                    checkpoint=checkpoint, report=report)
+                    checkpoints=checkpoints, report=report)
 
     def complete(self, outputs: dict) -> bool:
         return _count(Path(outputs['dir']), '*.png') >= outputs['count']
@@ -296,15 +346,13 @@ class QualityStage(Stage):
 
 # ---------------------------------------------------------------------------- 4. second stage
 class Stage2Stage(Stage):
-    """``stage2=dict(config=..., cfg_options=dict(...))``: train the prompt-free network (an
+    """``stage2=dict(config=..., cfg_options=dict(...), env=None)``: train the prompt-free network (an
     mmseg DeepLabV3+ / Mask2Former config, or any wsseg config) on ``${pseudo_dir}``."""
 
     name = 'stage2'
 
     def _cfg(self) -> Config:
-        cfg = Config.fromfile(str(repo_path(self.spec['config'])))
-        cfg.merge_from_dict(dict(self.spec.get('cfg_options') or {}))
-        return cfg
+        return load_config(self.spec)
 
     def inputs(self) -> dict:
         return dict(config=self._cfg().pretty_text)

@@ -4,3 +4,4 @@ from .network import NetworkPseudoLabeller  # noqa: F401
 from .crf import CRFRefined  # noqa: F401
 from .cam import CamPseudoLabeller  # noqa: F401
 from .sam_logic import SamBoxPseudoLabeller, SamLogicPseudoLabeller  # noqa: F401
+from .patch_map import PatchMapPseudoLabeller  # noqa: F401
