@@ -1,10 +1,10 @@
 # Benchmark matrix of issue 5: dense regularised losses, points and CAM seeds on CamVid
 # (train -> val). Every row: configs/camvid/_base_.py (DeepLabV3+ R18 from scratch, 128x128
-# crops, batch 8, 1000 iterations, seed 0). Rows named as in configs/benchmarks/camvid.py reuse
+# crops, batch 8, 3000 iterations, seed 0). Rows named as in configs/benchmarks/camvid.py reuse
 # that matrix's results (same config).
 #   python tools/benchmark.py --matrix configs/benchmarks/camvid_dense.py
-# The two tags rows need the CAM classifier trained first; cam_seeds trains it (its mIoU scores
-# the dense CAM argmax over each val image's true tags). cam_stage2 first writes the seeds
+# The two tags rows need the CAM classifier trained first; cam_seeds trains it (1000 iterations
+# of whole frames; its mIoU scores the dense CAM argmax over each val image's true tags). cam_stage2 first writes the seeds
 # (its `before` step, resumable) with the classifier that cam_seeds trained.
 # The annotation-budget curve: the rows with a `coverage` (scribbles_coverage_* and
 # scribbles_pce_crf_entropy at 3%); plot it after the runs with
