@@ -63,20 +63,24 @@ def neighbours_exist(logp: torch.Tensor) -> torch.Tensor:
 
 
 def pixel_truths(logp: torch.Tensor, weak, image: torch.Tensor, bg: int = 0) -> dict[str, np.ndarray]:
-    """Per-pixel exp(log-truth) maps (NaN = not grounded) of five constraints."""
+    """Per-pixel exp(log-truth) maps (NaN = not grounded) of six constraints."""
     k, h, w = logp.shape
     nan = torch.full((h, w), float('nan'))
     inside = torch.zeros(h, w, dtype=torch.bool)
+    allowed = torch.zeros(k, h, w, dtype=torch.bool)        # OutsideClassBoxes: class c only in its boxes
+    allowed[bg] = True
     tight = nan.clone()
     for (x1, y1, x2, y2), c in zip(weak.boxes, weak.box_labels):
         r0, r1, c0, c1 = int(y1), int(np.ceil(y2)), int(x1), int(np.ceil(x2))
         inside[r0:r1, c0:c1] = True
+        allowed[int(c), r0:r1, c0:c1] = True
         win = logp[c, r0:r1, c0:c1]
         rows, cols = exists(win, dim=1), exists(win, dim=0)          # each row / column has c
         cell = rows[:, None] + cols[None, :]
         tight[r0:r1, c0:c1] = torch.where(torch.isnan(tight[r0:r1, c0:c1]), cell,
                                           torch.minimum(tight[r0:r1, c0:c1], cell))
     outside = torch.where(inside, nan, logp[bg])
+    class_boxes = lnot(logp).masked_fill(allowed, 0.0).sum(0)
     scr = torch.as_tensor(weak.partial_mask().astype(np.int64))
     lab = scr != 255
     scribble = torch.where(lab, logp.gather(0, scr.clamp(max=k - 1)[None])[0], nan)
@@ -92,13 +96,16 @@ def pixel_truths(logp: torch.Tensor, weak, image: torch.Tensor, bg: int = 0) -> 
         border = border + torch.where(same, f, 0.0)
         grounded |= same
     border = torch.where(grounded, border, nan)
-    maps = dict(outside=outside, tightness=tight, scribbles=scribble, support=support, superpixel=border)
+    maps = dict(outside=outside, class_boxes=class_boxes, tightness=tight, scribbles=scribble,
+                support=support, superpixel=border)
     return {n: m.exp().numpy() for n, m in maps.items()}
 
 
 def image_values(logp: torch.Tensor, weak, image: torch.Tensor) -> dict[str, float]:
     """Each constraint's image value as the loss computes it (mean log-truth)."""
-    cons = dict(outside=dict(type='OutsideBoxesBackground'), tightness=dict(type='BoxTightness'),
+    cons = dict(outside=dict(type='OutsideBoxesBackground'),
+                class_boxes=dict(type='OutsideClassBoxes', background_index=0),
+                tightness=dict(type='BoxTightness'),
                 scribbles=dict(type='ScribbleClass'),
                 support=dict(type='NeighbourSupport', connectivity=8),
                 superpixel=dict(type='SuperpixelBorder', params=SP_PARAMS))
@@ -112,8 +119,9 @@ def draw(out: Path) -> None:
     noise = torch.randn(k, *gt.shape, generator=g).numpy()
     untrained = torch.as_tensor(ndimage.gaussian_filter(noise, (0, 3, 3)) * 8)
     target = 8.0 * F.one_hot(torch.as_tensor(gt.astype(np.int64)), k).permute(2, 0, 1).float()
-    names = ['outside', 'tightness', 'scribbles', 'support', 'superpixel']
-    titles = dict(outside='outside boxes: bg', tightness='box tightness (row x col)',
+    names = ['outside', 'class_boxes', 'tightness', 'scribbles', 'support', 'superpixel']
+    titles = dict(outside='outside boxes: bg', class_boxes='class only in its boxes',
+                  tightness='box tightness (row x col)',
                   scribbles='scribble class', support='neighbour support', superpixel='superpixel border')
     fig, axes = plt.subplots(2, 2 + len(names), figsize=(2.0 * (2 + len(names)), 4.6))
     cmap = plt.get_cmap('viridis').copy()
