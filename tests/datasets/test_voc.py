@@ -28,8 +28,7 @@ def voc_root(shared_data) -> Path:
     return shared_data / 'voc_mini' / 'VOCdevkit' / 'VOC2012'
 
 
-@pytest.fixture
-def tmp_voc(voc_root, tmp_path) -> Path:
+def make_tmp_voc(voc_root: Path, tmp_path: Path) -> Path:
     """A VOC2012 folder in tmp_path whose JPEGImages / SegmentationClass link to voc_mini."""
     root = tmp_path / 'VOC2012'
     root.mkdir()
@@ -38,6 +37,11 @@ def tmp_voc(voc_root, tmp_path) -> Path:
     (root / 'ImageSets' / 'Segmentation').mkdir(parents=True)
     (root / 'Annotations').mkdir()
     return root
+
+
+@pytest.fixture
+def tmp_voc(voc_root, tmp_path) -> Path:
+    return make_tmp_voc(voc_root, tmp_path)
 
 
 def write_list(root: Path, name: str, lines: list[str]) -> str:

@@ -17,7 +17,7 @@ from PIL import Image
 
 from tests.conftest import SHARED_DATA
 from tests.datasets.test_folder import make_folder
-from tests.datasets.test_voc import IDS, scribble_xml, voc_xml, write_list
+from tests.datasets.test_voc import IDS, make_tmp_voc, scribble_xml, voc_xml, write_list
 from tests.losses.test_regularisers import _batch
 from tests.losses.test_schedule_in_segmentor import _model as seg_model
 from tests.losses.test_schedule_in_segmentor import _samples
@@ -141,13 +141,7 @@ def _tmp_voc(tmp: Path) -> Path:
     voc = SHARED_DATA / 'voc_mini' / 'VOCdevkit' / 'VOC2012'
     if not voc.is_dir():
         pytest.skip(f'real sample data not found at {SHARED_DATA}')
-    root = tmp / 'VOC2012'
-    root.mkdir()
-    for d in ('JPEGImages', 'SegmentationClass'):
-        (root / d).symlink_to(voc / d, target_is_directory=True)
-    (root / 'ImageSets' / 'Segmentation').mkdir(parents=True)
-    (root / 'Annotations').mkdir()
-    return root
+    return make_tmp_voc(voc, tmp)
 
 
 def _xml_box_case(name: str, obj: dict, msg: str) -> None:
