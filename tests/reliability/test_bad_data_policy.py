@@ -4,6 +4,7 @@ lists every skipped file and its error. For pseudo-labelling and for training.""
 from __future__ import annotations
 
 import json
+import multiprocessing
 from pathlib import Path
 
 import pytest
@@ -69,8 +70,9 @@ def test_training_skips_from_worker_processes_and_reports(data, tmp_path):
     """Two dataloader workers append to one JSON-lines report: every bad file is listed."""
     cfg = _cfg(data, tmp_path, bad_data='skip')
     train_main([str(cfg), '--work-dir', str(tmp_path / 'w'), '--cfg-options',
-                'train_dataloader.num_workers=2', 'train_dataloader.persistent_workers=True'])
+                'train_dataloader.num_workers=2'])
     assert (tmp_path / 'w' / 'iter_30.pth').is_file()                  # training finished
+    assert not multiprocessing.active_children()                       # the workers are gone
     lines = [json.loads(x) for x in (tmp_path / 'w' / 'bad_data.jsonl').read_text().splitlines()]
     assert sorted({rec['file'] for rec in lines}) == data['bad']
     assert all(rec['file'] in rec['error'] and 'corrupt' in rec['error'] for rec in lines)

@@ -13,6 +13,8 @@ Changes to mmengine's ``Runner`` (everything else is inherited):
   (dropout draws continue where they stopped; the data order is replayed by mmengine);
 - **validation leaves the training RNG alone** (:class:`ValRngHook`), so when and whether
   validation runs does not change training, and a resume is exact even after a validation;
+- **workers released**: the training dataloader's workers stop when ``train()`` returns (or
+  raises), which matters when several stages run in one process;
 - **CPU ranks**: under torchrun / SLURM without CUDA the process group uses gloo (not nccl)
   and DDP wraps the CPU model without ``device_ids``.
 """
@@ -67,6 +69,13 @@ class WssegRunner(Runner):
                                      broadcast_buffers=False,
                                      find_unused_parameters=self.cfg.get('find_unused_parameters', False))
         return super().wrap_model(model_wrapper_cfg, model)
+
+    def train(self):
+        try:
+            return super().train()
+        finally:   # stop the dataloader workers now: collected later by gc, each one waits ~5 s
+            if hasattr(self.train_loop, 'dataloader_iterator'):
+                self.train_loop.dataloader_iterator = None
 
     # ------------------------------------------------------------------ saving
     @master_only
