@@ -33,7 +33,7 @@ from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from wsseg.engine.dist import init_distributed
 from wsseg.registry import RUNNERS
-from wsseg.utils.checkpoint import load_checkpoint_file
+from wsseg.utils.checkpoint import CheckpointError, load_checkpoint_file
 
 
 def _local(path: str) -> bool:
@@ -51,9 +51,6 @@ class WssegRunner(Runner):
         self._resumed_rng: dict | None = None
         super().__init__(*args, **kwargs)
         self.register_hook(ValRngHook())
-        if self.rank == 0:       # temporary files of a killed run (checkpoints, last_checkpoint)
-            for stale in Path(self.work_dir).glob('.*.tmp'):
-                stale.unlink(missing_ok=True)
         if self._dist_note:
             self.logger.info(self._dist_note)
 
@@ -71,11 +68,14 @@ class WssegRunner(Runner):
         return super().wrap_model(model_wrapper_cfg, model)
 
     def train(self):
+        if self.rank == 0:       # temporary files of a killed run (checkpoints, last_checkpoint)
+            for stale in Path(self.work_dir).glob('.*.tmp'):
+                stale.unlink(missing_ok=True)
         try:
             return super().train()
         finally:   # stop the dataloader workers now: collected later by gc, each one waits ~5 s
-            if hasattr(self.train_loop, 'dataloader_iterator'):
-                self.train_loop.dataloader_iterator = None
+            if getattr(self._train_loop, 'dataloader_iterator', None) is not None:
+                self._train_loop.dataloader_iterator = None
 
     # ------------------------------------------------------------------ saving
     @master_only
@@ -109,7 +109,6 @@ class WssegRunner(Runner):
             return super().load_checkpoint(filename, map_location, strict, revise_keys)
         checkpoint = load_checkpoint_file(filename, 'wsseg', map_location)
         if 'state_dict' not in checkpoint:
-            from wsseg.utils.checkpoint import CheckpointError
             raise CheckpointError(f'{filename}: not a training checkpoint (no state_dict; '
                                   f'keys {sorted(checkpoint)[:8]})')
         self._resumed_rng = checkpoint.get('meta', {}).get('rng')
