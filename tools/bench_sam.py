@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -45,12 +46,19 @@ SMALL_SAMS = {
 
 def best_of(fn, repeats: int) -> float:
     """Minimum wall time of ``repeats`` calls (seconds)."""
-    times = []
+    return min(alternate({'f': fn}, repeats)['f'])
+
+
+def alternate(fns: dict, repeats: int) -> dict[str, list[float]]:
+    """Wall times of ``repeats`` rounds, each calling every function once in turn, so load
+    on a shared machine hits all of them alike (compare their medians)."""
+    times = {k: [] for k in fns}
     for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+    return times
 
 
 def scene_samples(root: Path, n: int) -> list:
@@ -73,7 +81,7 @@ def bench_decoder(samples: list, work: Path, epochs: int, repeats: int) -> list[
     from wsseg.pseudo.sam_logic import SamLogicPseudoLabeller, default_constraints
     rows = []
     for name, sam_cfg in SMALL_SAMS.items():
-        times = {}
+        labs = {}
         for mode in ('cached', 'uncached'):
             lab = SamLogicPseudoLabeller(
                 sam=dict(sam_cfg), num_classes=5, background_index=0, finetune_epochs=epochs,
@@ -84,10 +92,11 @@ def bench_decoder(samples: list, work: Path, epochs: int, repeats: int) -> list[
                 for img, _, _ in samples:           # fill the disk cache first (not timed)
                     lab.embed(img)
             lab.finetune(samples[:1])               # warm-up (superpixels, allocator)
-            times[mode] = best_of(lambda: lab.finetune(samples), repeats) / epochs
-            if mode == 'cached':
-                hits = lab.cache().hits
-        rows.append(dict(name=name, cached=times['cached'], uncached=times['uncached'], hits=hits))
+            labs[mode] = lab
+        t = alternate({m: (lambda lab=lab: lab.finetune(samples)) for m, lab in labs.items()}, repeats)
+        times = {m: statistics.median(v) / epochs for m, v in t.items()}
+        rows.append(dict(name=name, cached=times['cached'], uncached=times['uncached'],
+                         hits=labs['cached'].cache().hits))
         print(f'{name}: cached {times["cached"]:.3f} s/epoch, uncached {times["uncached"]:.3f} s/epoch')
     return rows
 
@@ -134,9 +143,8 @@ def camvid_batch(data_root: str, n: int) -> dict:
 def bench_losses(batch: dict, repeats: int) -> dict:
     """Seconds per training step, CE (configs/camvid/full_ce.py) vs logic loss, same net init."""
     from wsseg.registry import MODELS
-    out = {}
-    for name, cfg_path in (('ce', 'configs/camvid/full_ce.py'),
-                           ('logic', 'configs/logic/camvid_boxes_scribbles.py')):
+
+    def make_step(cfg_path: str):
         cfg = Config.fromfile(str(REPO / cfg_path))
         torch.manual_seed(0)
         model = MODELS.build(cfg.model)
@@ -151,19 +159,24 @@ def bench_losses(batch: dict, repeats: int) -> dict:
             loss.backward()
             opt.step()
         step()                                       # warm-up
-        out[name] = best_of(step, repeats)
-        print(f'{name} step: {out[name]:.3f} s')
+        return step
+    steps = {'ce': make_step('configs/camvid/full_ce.py'),
+             'logic': make_step('configs/logic/camvid_boxes_scribbles.py')}
+    out = {k: statistics.median(v) for k, v in alternate(steps, repeats).items()}
+    for name, t in out.items():
+        print(f'{name} step: {t:.3f} s (median)')
     return out
 
 
 def table(dec: list[dict], steps: dict, vitb: dict | None, args) -> str:
     lines = [
         f'Measured by `tools/bench_sam.py` on CPU ({platform.processor() or platform.machine()}, '
-        f'torch {torch.__version__}, {args.threads} thread(s)), best of {args.repeats}. '
+        f'torch {torch.__version__}, {args.threads} thread(s)), median of {args.repeats} rounds that '
+        'alternate the two timings of each ratio (vit_b: encoder once, decoder step best of the rounds). '
         '**All weights are random** (no SAM checkpoint is reachable here): the ratios measure '
         'compute, not mask quality. No GPU was available: the vit_b row is on the CPU too. The '
-        'machine was shared with other jobs, so absolute times are noisy; each ratio compares '
-        'two timings taken minutes apart in the same run.',
+        'machine was shared with other jobs, so absolute times are noisy; alternating puts the '
+        'same load on both sides of a ratio.',
         '',
         '| measurement | setting | time | ratio |',
         '|---|---|---|---|',
@@ -193,7 +206,7 @@ def main(argv=None) -> str:
     p.add_argument('--threads', type=int, default=1, help='torch intra-op threads (default 1)')
     p.add_argument('--images', type=int, default=8, help='synthetic images per fine-tune epoch')
     p.add_argument('--epochs', type=int, default=1, help='epochs per timed fine-tune')
-    p.add_argument('--repeats', type=int, default=3)
+    p.add_argument('--repeats', type=int, default=5)
     p.add_argument('--batch', type=int, default=8)
     p.add_argument('--camvid', default=str(REPO.parent / 'shared' / 'data' / 'camvid'))
     p.add_argument('--doc', default='docs/benchmarks.md')

@@ -211,16 +211,23 @@ def render(matrix: Config, results: dict, plot_dir: Path) -> str:
                         xlabel='iteration', ylabel='training loss', title=f'{tag}: training loss')
             lines.append(f'![train loss](figures/{tag}_train_loss.png)')
         lines += ['', 'Commands (run from the repository root):', '']
-        if ms['all_commands']:   # every step once, in order, with repository paths relative
-            steps = [c.replace(f'{REPO}/', '') for n in order for c in [*results[n].get('before', []),
-                                                                        results[n]['command']]]
-            lines += [f'- `{c}`' for c in dict.fromkeys(steps)]
+        if ms['all_commands']:   # every step once, in order
+            steps = [c for n in order for c in [*results[n].get('before', []), results[n]['command']]]
+            lines += [f'- `{shown(c)}`' for c in dict.fromkeys(steps)]
         else:
-            lines += [f"- `{results[n]['command']}`" for n in order]
+            lines += [f"- `{shown(results[n]['command'])}`" for n in order]
     extra = matrix.get('append')
     if extra and (REPO / extra).is_file():   # e.g. measurements another script writes beside the rows
         lines += ['', (REPO / extra).read_text().rstrip()]
     return '\n'.join(lines)
+
+
+def shown(command: str) -> str:
+    """A recorded command as a reader would type it: ``python``, paths relative to the repository."""
+    first, _, rest = command.partition(' ')
+    if Path(first).name.startswith('python'):
+        first = 'python'
+    return f'{first} {rest}'.replace(f'{REPO}/', '')
 
 
 def write_section(doc: Path, name: str, body: str) -> None:
