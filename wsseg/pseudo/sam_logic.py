@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,7 @@ from wsseg.models.sam_cache import EmbeddingCache
 from wsseg.pseudo.base import PseudoLabeller
 from wsseg.registry import MODELS, PSEUDO_LABELLERS
 from wsseg.structures import IGNORE, WeakLabels
-from wsseg.utils.io import DataError
+from wsseg.utils.io import DataError, atomic_write, write_json_atomic
 
 ABSENT_LOGIT = -30.0      # logit of a class no prompt names (its probability is ~1e-13)
 
@@ -409,11 +408,9 @@ class SamLogicPseudoLabeller(PseudoLabeller):
             bar.update()
         print(f'\nSAM logic fine-tune: {self.finetune_epochs} epochs on {len(samples)} images')
         self.finetune(samples)
-        fd, tmp = tempfile.mkstemp(prefix='.sam_decoder.', suffix='.tmp', dir=out_dir)
-        with os.fdopen(fd, 'wb') as f:
+        with atomic_write(ckpt) as f:
             torch.save(dict(key=key, state_dict=self.sam.mask_decoder.state_dict(),
                             history=self.history), f)
-        os.replace(tmp, ckpt)
         self.decoder_source = 'finetuned'
 
     def run(self, dataset, out_dir: str | Path, save_confidence: bool = False, rank: int = 0,
@@ -427,14 +424,41 @@ class SamLogicPseudoLabeller(PseudoLabeller):
         if palette is None and meta.get('palette') is not None:
             palette = np.asarray(meta['palette'], np.uint8)
         if self.finetune_epochs > 0:
-            self.prepare_decoder(dataset, out_dir)
+            if world_size > 1:       # every rank embeds its shard into the shared cache first
+                self.embed_shard(dataset, rank, world_size)
+            if rank == 0:
+                self.prepare_decoder(dataset, out_dir)
+            else:                    # one decoder for all ranks: wait for rank 0's, then load it
+                self.wait_for_decoder(dataset, out_dir)
         report = super().run(dataset, out_dir, save_confidence, rank, world_size, palette)
         report.update(decoder=self.decoder_source, cache_hits=self._cache.hits,
                       cache_misses=self._cache.misses, cache_corrupt=self._cache.corrupt,
                       finetune_loss=self.history)
         if rank == 0:
-            (out_dir / 'pseudo_label_report.json').write_text(json.dumps(report, indent=2))
+            write_json_atomic(out_dir / 'pseudo_label_report.json', report)
         return report
+
+    def embed_shard(self, dataset, rank: int, world_size: int) -> None:
+        """Fill the embedding cache with images ``rank, rank + world_size, ...`` (the encoder
+        is the slow part, so the ranks share it before rank 0 fine-tunes on the cache)."""
+        for i in range(rank, len(dataset), world_size):
+            img, _, _ = unpack(dataset.pipeline(dict(dataset.get_data_info(i))))
+            self.embed(img)
+
+    def wait_for_decoder(self, dataset, out_dir: Path, poll_s: float = 5.0) -> None:
+        """Load the decoder rank 0 fine-tunes for this split and these settings, polling for
+        its file (no collective call, so a long fine-tune cannot hit a process-group timeout)."""
+        infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+        key = self.run_key([str(i.get('img_id') or i['img_path']) for i in infos])
+        ckpt = out_dir / 'sam_decoder.pth'
+        while True:
+            if ckpt.is_file():
+                obj = torch.load(ckpt, map_location='cpu', weights_only=True)
+                if obj.get('key') == key:
+                    self.sam.mask_decoder.load_state_dict(obj['state_dict'])
+                    self.decoder_source = f'loaded:{ckpt}'
+                    return
+            time.sleep(poll_s)
 
     # ------------------------------------------------------------------ labelling
     @torch.no_grad()
