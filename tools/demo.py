@@ -20,11 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 from mmengine.config import Config  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
 from wsseg.datasets.synthetic import make_scenes  # noqa: E402
 from wsseg.evaluation.confusion import confusion_matrix, scores_from_confusion  # noqa: E402
-from wsseg.registry import DATASETS, PSEUDO_LABELLERS  # noqa: E402
+from wsseg.registry import DATASETS, PSEUDO_LABELLERS, RUNNERS  # noqa: E402
 from wsseg.utils.io import read_image, read_mask, write_png_atomic  # noqa: E402
 from wsseg.utils.setup_env import register_all_modules  # noqa: E402
 from wsseg.visualization.plots import save_overlay_grid  # noqa: E402
@@ -87,7 +86,7 @@ def main(argv=None) -> dict:
     print(f'      scribbles label {100 * np.mean(fracs):.2f}% of train pixels (written to {scribble_dir})')
 
     print('[3/5] training DeepLabV3+ R18 with partial CE on the scribbles')
-    runner = Runner.from_cfg(cfg)
+    runner = RUNNERS.build(cfg)          # the config's runner_type: wsseg's WssegRunner
     runner.train()
 
     print('[4/5] pseudo-masks for the train split')

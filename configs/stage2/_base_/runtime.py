@@ -1,4 +1,6 @@
-# mmsegmentation runtime for the second stage (CPU or CUDA; mmengine's Runner).
+# mmsegmentation runtime for the second stage (CPU or CUDA). tools/train.py builds it with
+# wsseg's WssegRunner (atomic, finite, weights_only checkpoints; gloo on CPU ranks).
+runner_type = 'wsseg.WssegRunner'
 default_scope = 'mmseg'
 env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
                dist_cfg=dict(backend='nccl'))
@@ -11,7 +13,7 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=2, save_last=True),
+    checkpoint=dict(type='wsseg.AtomicCheckpointHook', by_epoch=False, interval=500, max_keep_ckpts=2, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
 max_iters = 2000
