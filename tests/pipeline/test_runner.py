@@ -144,3 +144,4 @@ def test_bad_pipeline_configs_are_named(scenes, tmp_path):
     cfg.quality = dict(dataset=dict(type='FolderDataset', data_root='${nowhere}', classes=CLASSES))
     with pytest.raises(KeyError, match=r'unknown placeholder \$\{nowhere\}'):
         run_pipeline(cfg, tmp_path / 'w')
+    assert not (tmp_path / 'w' / 'weak_labels').exists()      # refused before any stage ran

@@ -49,15 +49,16 @@ def run_pipeline(cfg: Config, work_dir: str | Path | None = None, force: tuple[s
     # top-level strings of the config are placeholders too (resolved now, so --cfg-options
     # voc_root=... reaches every stage, unlike a config variable, which mmengine resolves at parse)
     ctx.paths = {**{k: v for k, v in cfg.items() if isinstance(v, str)}, **ctx.paths}
+    names = [n for n in ORDER if cfg.get(n) is not None]
+    for name in names:
+        ctx.paths.update(STAGES[name].placeholders(plain(cfg[name]), work_dir / name))
+    # every stage's config is resolved before any runs: an unknown ${name} fails at once
+    ctx.specs = {name: resolve(plain(cfg[name]), ctx.paths) for name in names}
     records, upstream = {}, []
     try:
-        for name in ORDER:
-            if cfg.get(name) is None:
-                continue
+        for name in names:
             folder = work_dir / name
-            ctx.paths.update(STAGES[name].placeholders(plain(cfg[name]), folder))
-            spec = resolve(plain(cfg[name]), ctx.paths)
-            ctx.specs[name] = spec
+            spec = ctx.specs[name]
             stage = STAGES[name](spec, folder, ctx)
             key = digest_json(dict(stage=name, spec=spec, inputs=stage.inputs(), upstream=upstream))
             old = read_record(folder)
