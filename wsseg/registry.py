@@ -14,7 +14,7 @@ from mmengine.registry import Registry
 
 DATASETS = Registry('dataset', parent=MMENGINE_DATASETS, locations=['wsseg.datasets'])
 TRANSFORMS = Registry('transform', parent=MMENGINE_TRANSFORMS,
-                      locations=['wsseg.datasets', 'wsseg.weak', 'wsseg.patch'])
+                      locations=['wsseg.datasets', 'wsseg.weak', 'wsseg.patch', 'wsseg.logic'])
 MODELS = Registry('model', parent=MMENGINE_MODELS,
                   locations=['wsseg.models', 'wsseg.losses', 'wsseg.logic', 'wsseg.patch'])
 METRICS = Registry('metric', parent=MMENGINE_METRICS, locations=['wsseg.evaluation'])

@@ -36,6 +36,9 @@ class WeakLabels:
     points: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
     point_labels: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     source: str = ''                                   # file / id, used in error messages
+    # (H, W) int32 superpixel ids of the whole image (-1 = none, e.g. padding), computed once per
+    # image by the ComputeSuperpixels transform and cropped / flipped with it; not an annotation
+    superpixels: np.ndarray | None = None
 
     def __post_init__(self):
         self.image_size = (int(self.image_size[0]), int(self.image_size[1]))
@@ -46,6 +49,8 @@ class WeakLabels:
         self.point_labels = _arr(self.point_labels, np.int64)
         if self.scribbles is not None:
             self.scribbles = np.asarray(self.scribbles, np.uint8)
+        if self.superpixels is not None:
+            self.superpixels = np.asarray(self.superpixels, np.int32)
 
     # ---------------------------------------------------------------- checks
     def validate(self, num_classes: int) -> 'WeakLabels':
@@ -81,6 +86,9 @@ class WeakLabels:
             bad = vals[(vals >= num_classes) & (vals != IGNORE)]
             if bad.size:
                 raise DataError(f'{src}: scribble classes {bad.tolist()} outside 0..{num_classes - 1}')
+        if self.superpixels is not None and self.superpixels.shape != (h, w):
+            raise DataError(f'{src}: superpixel map is {self.superpixels.shape[1]}x{self.superpixels.shape[0]}'
+                            f' but the image is {w}x{h}')
         return self
 
     # ---------------------------------------------------------------- views
@@ -117,7 +125,8 @@ class WeakLabels:
         pts = self.points.copy()
         pts[:, 0] = w - 1 - self.points[:, 0]
         scr = None if self.scribbles is None else self.scribbles[:, ::-1].copy()
-        return replace(self, boxes=boxes, points=pts, scribbles=scr)
+        sp = None if self.superpixels is None else self.superpixels[:, ::-1].copy()
+        return replace(self, boxes=boxes, points=pts, scribbles=scr, superpixels=sp)
 
     def crop(self, y0: int, x0: int, h: int, w: int) -> 'WeakLabels':
         """Restrict to the window rows y0..y0+h, cols x0..x0+w; boxes are clipped, dropped if empty."""
@@ -128,8 +137,9 @@ class WeakLabels:
         pts = self.points - np.array([x0, y0])
         pk = (pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)
         scr = None if self.scribbles is None else self.scribbles[y0:y0 + h, x0:x0 + w].copy()
+        sp = None if self.superpixels is None else self.superpixels[y0:y0 + h, x0:x0 + w].copy()
         return replace(self, image_size=(h, w), boxes=boxes[keep], box_labels=self.box_labels[keep],
-                       points=pts[pk], point_labels=self.point_labels[pk], scribbles=scr)
+                       points=pts[pk], point_labels=self.point_labels[pk], scribbles=scr, superpixels=sp)
 
     def resize(self, size: tuple[int, int]) -> 'WeakLabels':
         """Rescale to ``size`` = (H, W). Scribbles use nearest neighbour, so no class is invented."""
@@ -140,10 +150,12 @@ class WeakLabels:
         boxes = self.boxes * np.array([sx, sy, sx, sy], np.float32)
         pts = np.floor((self.points + 0.5) * np.array([sx, sy])).astype(np.int64)
         pts = np.minimum(pts, np.array([nw - 1, nh - 1]))
-        scr = None
+        scr = sp = None
         if self.scribbles is not None:
             scr = cv2.resize(self.scribbles, (nw, nh), interpolation=cv2.INTER_NEAREST)
-        return replace(self, image_size=(nh, nw), boxes=boxes, points=pts, scribbles=scr)
+        if self.superpixels is not None:
+            sp = cv2.resize(self.superpixels, (nw, nh), interpolation=cv2.INTER_NEAREST)
+        return replace(self, image_size=(nh, nw), boxes=boxes, points=pts, scribbles=scr, superpixels=sp)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ train_pipeline = [
     dict(type='LoadImage'),
     dict(type='LoadMask'),
     dict(type='LoadWeakLabels', sources=weak_sources),
+    # superpixels of the whole 240x180 frame, computed once per image and cropped with it
+    # (260 segments: about the size of 100 on a 128x128 crop)
+    dict(type='ComputeSuperpixels', method='slic', params=dict(n_segments=260)),
     dict(type='RandomCrop', size={{_base_.crop_size}}),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackSegInputs', target='partial'),

@@ -131,6 +131,8 @@ class RandomCrop:
                 weak = results['weak']
                 if weak.scribbles is not None:
                     weak.scribbles = np.pad(weak.scribbles, ((0, ph), (0, pw)), constant_values=IGNORE)
+                if weak.superpixels is not None:
+                    weak.superpixels = np.pad(weak.superpixels, ((0, ph), (0, pw)), constant_values=-1)
                 weak.image_size = (h + ph, w + pw)
             h, w = h + ph, w + pw
         y0 = np.random.randint(0, h - ch + 1)

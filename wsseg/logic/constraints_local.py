@@ -8,6 +8,7 @@ where each grounding's formula is universally quantified over the classes (a sum
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -15,7 +16,7 @@ from torch import Tensor
 from wsseg.logic.constraints import Constraint, frame
 from wsseg.logic.registry import CONSTRAINTS
 from wsseg.logic.superpixels import SUPERPIXEL_CACHE, SuperpixelCache, check_method, superpixel_labels
-from wsseg.logic.tnorm import liff, lnot
+from wsseg.logic.tnorm import lnot
 
 OFFSETS = {
     4: ((-1, 0), (1, 0), (0, -1), (0, 1)),
@@ -118,8 +119,10 @@ class SuperpixelBorder(Constraint):
 
     Contrapositive, as computed: ``forall adjacent p, q in the same superpixel, forall C:
     is(p, C) <-> is(q, C)``. Groundings: the adjacent pairs (``connectivity`` 4 or 8) inside one
-    superpixel. Superpixels come from the images (scikit-image ``method`` 'slic' or
-    'felzenszwalb' with ``params``, see :mod:`wsseg.logic.superpixels`), cached per image.
+    superpixel. Superpixels come from the weak labels when the pipeline computed them for the
+    whole image (``ComputeSuperpixels``, then cropped with it), else from the batch images
+    (scikit-image ``method`` 'slic' or 'felzenszwalb' with ``params``, see
+    :mod:`wsseg.logic.superpixels`), cached per image.
     """
 
     needs_images = True
@@ -133,13 +136,18 @@ class SuperpixelBorder(Constraint):
         self.cache = SUPERPIXEL_CACHE if cache is None else cache
 
     def superpixel_maps(self, images: Tensor, weak: list) -> Tensor:
-        """(B, H, W) long superpixel ids, -1 outside each image's frame."""
+        """(B, H, W) long superpixel ids, -1 outside each image's frame. An image whose weak
+        labels carry ``superpixels`` (the ``ComputeSuperpixels`` pipeline step) uses them;
+        the others are segmented here with this constraint's ``method`` / ``params``."""
         b, _, h, w = images.shape
         sp = torch.full((b, h, w), -1, dtype=torch.long)
         for i, wk in enumerate(weak):
             fh, fw = frame(wk, h, w)
-            labels = superpixel_labels(images[i, :, :fh, :fw], self.method, self.params, self.cache)
-            sp[i, :fh, :fw] = torch.from_numpy(labels.copy())
+            if wk is not None and wk.superpixels is not None:
+                labels = wk.superpixels
+            else:
+                labels = superpixel_labels(images[i, :, :fh, :fw], self.method, self.params, self.cache)
+            sp[i, :fh, :fw] = torch.as_tensor(np.array(labels, np.int64))
         return sp.to(images.device)
 
     def forward(self, logp, weak, images):
@@ -147,10 +155,14 @@ class SuperpixelBorder(Constraint):
         total = logp.new_zeros(logp.shape[0])
         count = torch.zeros(logp.shape[0], dtype=torch.int64, device=logp.device)
         h, w = logp.shape[-2:]
-        padded = F.pad(logp, (1, 1, 1, 1))
+        # liff(p, q) = lnot(p + lnot q) + lnot(q + lnot p): negate the map once for all offsets
+        neg = lnot(logp)
+        padded, neg_padded = F.pad(logp, (1, 1, 1, 1)), F.pad(neg, (1, 1, 1, 1))
         for dy, dx in PAIR_OFFSETS[self.connectivity]:
             ground = (sp >= 0) & (shift(sp, dy, dx, -1) == sp)
-            f = liff(logp, padded[..., 1 + dy:1 + dy + h, 1 + dx:1 + dx + w]).sum(1)
+            q = padded[..., 1 + dy:1 + dy + h, 1 + dx:1 + dx + w]
+            nq = neg_padded[..., 1 + dy:1 + dy + h, 1 + dx:1 + dx + w]
+            f = (lnot(logp + nq) + lnot(q + neg)).sum(1)
             total = total + torch.where(ground, f, 0.0).flatten(1).sum(1)
             count = count + ground.flatten(1).sum(1)
         return total / count.clamp_min(1).to(logp.dtype)
