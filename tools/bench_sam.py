@@ -195,9 +195,12 @@ def table(dec: list[dict], steps: dict, vitb: dict | None, args) -> str:
                  f'batch {args.batch} CamVid crops 128x128, logic loss of '
                  f'configs/logic/camvid_boxes_scribbles.py | {steps["logic"]:.3f} s vs {steps["ce"]:.3f} s | '
                  f'logic / CE = **{steps["logic"] / steps["ce"]:.2f}x** |')
-    lines += ['', 'The logic-loss step includes SLIC superpixels of every new crop (SuperpixelBorder), '
-              'computed on the CPU. The cache gains little for the tiny test SAMs, whose encoders '
-              'cost about as much as a decoder step, and most for full-size encoders (vit_b row).']
+    lines += ['', 'The logic-loss step times the constraints, not SLIC: the same batch repeats, so its '
+              'superpixels come from the cache, as in training, where ComputeSuperpixels segments each '
+              'whole image once. The CE step runs the network forward in bfloat16 (the CamVid base '
+              'config); the logic loss itself runs in float32. The embedding cache gains little for '
+              'the tiny test SAMs, whose encoders cost about as much as a decoder step, and most for '
+              'full-size encoders (vit_b row).']
     return '\n'.join(lines)
 
 
