@@ -145,3 +145,14 @@ def test_bad_pipeline_configs_are_named(scenes, tmp_path):
     with pytest.raises(KeyError, match=r'unknown placeholder \$\{nowhere\}'):
         run_pipeline(cfg, tmp_path / 'w')
     assert not (tmp_path / 'w' / 'weak_labels').exists()      # refused before any stage ran
+
+
+def test_nproc_2_trains_and_labels_under_torchrun(scenes, tmp_path):
+    """--nproc 2: the stage's training and pseudo-labelling run as 2 gloo ranks on CPU."""
+    cfg = scenes_pipeline(scenes)
+    recs = run_pipeline(cfg, tmp_path / 'work', until='pseudo_labels', nproc=2)
+    report = recs['pseudo_labels']['outputs']['report']
+    assert report['world_size'] == 2 and report['labelled'] == 6
+    assert sorted(r['labelled'] for r in report['per_rank']) == [3, 3]
+    log = (tmp_path / 'work/pseudo_labels/train_model.log').read_text()
+    assert 'dist_train.sh' in log and 'using the gloo backend' in log    # DDP over 2 CPU ranks
