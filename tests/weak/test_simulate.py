@@ -211,3 +211,36 @@ def test_simulate_weak_labels_routes_params_and_reports_fraction(camvid_masks):
         simulate_weak_labels(m, coverag=0.03)
     with pytest.raises(ValueError, match='unknown weak-label kinds'):
         simulate_weak_labels(m, kinds=('polygons',))
+
+
+def test_simulated_labels_are_remembered_per_image_and_follow_the_mask():
+    from wsseg.registry import WEAK_LABELS
+    import wsseg.weak.scribbles as mod
+    calls = []
+    real = mod.simulate_scribbles
+
+    def counting(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+    mod.simulate_scribbles = counting
+    try:
+        src = WEAK_LABELS.build(dict(type='Scribbles', simulate=True, coverage=0.05))
+        gt = np.zeros((40, 40), np.uint8)
+        gt[10:30, 10:30] = 1
+
+        def run(mask, img_id='a'):
+            res = dict(img_id=img_id, img_path=f'{img_id}.png', img_shape=mask.shape, gt_seg_map=mask,
+                       classes=('bg', 'fg'))
+            src(res)
+            return res['weak'].scribbles
+        first, second = run(gt), run(gt)
+        assert len(calls) == 1 and np.array_equal(first, second)      # second epoch: remembered
+        first[first != 255] = 0                                      # a caller's edit ...
+        assert not np.array_equal(run(gt), first)                    # ... does not reach the cache
+        other = gt.copy()
+        other[:5] = 1
+        run(other)
+        run(gt, img_id='b')
+        assert len(calls) == 3                                       # new mask, new image id: new
+    finally:
+        mod.simulate_scribbles = real

@@ -8,13 +8,17 @@ list of sources, configured as dicts, in order. See ``docs/weak_label_plugins.md
 """
 from __future__ import annotations
 
+import hashlib
 import zlib
+from collections import OrderedDict
 
 import numpy as np
 
 from wsseg.registry import TRANSFORMS, WEAK_LABELS
 from wsseg.structures import IGNORE, WeakLabels
 from wsseg.utils.io import DataError
+
+SIMULATION_CACHE_BYTES = 256 << 20   # simulated weak labels kept per source and worker process
 
 
 def get_weak(results: dict) -> WeakLabels:
@@ -71,6 +75,26 @@ class WeakLabelSource:
 
     def rng(self, results: dict) -> np.random.Generator:
         return image_rng(self.seed, results, self.kind)
+
+    def simulated(self, results: dict, make):
+        """``make()`` (a simulation from the full mask), remembered per image: the result only
+        depends on the mask, the image id and this source's settings, so later epochs reuse it
+        instead of skeletonising or labelling the mask again. The key holds the mask's bytes;
+        at most ``SIMULATION_CACHE_BYTES`` are kept (least recently used go first)."""
+        gt = np.ascontiguousarray(self.gt_mask(results))
+        key = (str(results.get('img_id') or results.get('img_path', '')), gt.shape,
+               hashlib.blake2b(gt.tobytes(), digest_size=16).digest())
+        cache = self.__dict__.setdefault('_simulated', OrderedDict())
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key][0]
+        value = make()
+        size = sum(a.nbytes for a in (value if isinstance(value, tuple) else (value,)))
+        cache[key] = (value, size)
+        self._simulated_bytes = getattr(self, '_simulated_bytes', 0) + size
+        while self._simulated_bytes > SIMULATION_CACHE_BYTES and len(cache) > 1:
+            self._simulated_bytes -= cache.popitem(last=False)[1][1]
+        return value
 
     @staticmethod
     def validate(results: dict) -> WeakLabels:

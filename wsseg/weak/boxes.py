@@ -32,10 +32,11 @@ class Boxes(WeakLabelSource):
         if self.simulate:
             inst = results.get('instance_masks')
             try:
-                boxes, labels = simulate_boxes(
+                make = lambda: simulate_boxes(  # noqa: E731
                     self.gt_mask(results), instance_masks=inst,
                     instance_labels=results.get('box_labels') if inst is not None else None,
                     min_area=self.min_area, background_index=self.background_index)
+                boxes, labels = make() if inst is not None else self.simulated(results, make)
             except DataError:
                 raise
             except ValueError as e:     # instance masks that do not fit the mask or labels

@@ -30,8 +30,9 @@ class Points(WeakLabelSource):
     def __call__(self, results: dict) -> None:
         src = results.get('img_path', '<sample>')
         if self.simulate:
-            pts, labels = simulate_points(self.gt_mask(results), self.n_per_region, self.rng(results),
-                                          self.min_area, self.background_index)
+            pts, labels = self.simulated(results, lambda: simulate_points(
+                self.gt_mask(results), self.n_per_region, self.rng(results), self.min_area,
+                self.background_index))
         elif results.get('points') is not None:
             pts = np.asarray(results['points'])
             if pts.size and (pts.ndim != 2 or pts.shape[1] != 2):

@@ -58,8 +58,9 @@ class Scribbles(WeakLabelSource):
 
     def __call__(self, results: dict) -> None:
         if self.simulate:
-            scr = simulate_scribbles(self.gt_mask(results), self.coverage, self.rng(results),
-                                     self.width, self.background_index, self.min_area)
+            scr = self.simulated(results, lambda: simulate_scribbles(
+                self.gt_mask(results), self.coverage, self.rng(results), self.width,
+                self.background_index, self.min_area)).copy()
         else:
             scr = self.read(results)
         weak = get_weak(results)
