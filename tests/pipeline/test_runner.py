@@ -156,3 +156,17 @@ def test_nproc_2_trains_and_labels_under_torchrun(scenes, tmp_path):
     assert sorted(r['labelled'] for r in report['per_rank']) == [3, 3]
     log = (tmp_path / 'work/pseudo_labels/train_model.log').read_text()
     assert 'dist_train.sh' in log and 'using the gloo backend' in log    # DDP over 2 CPU ranks
+
+
+def test_failure_excerpt_keeps_a_ranks_error_above_torchrun_summary(tmp_path):
+    from wsseg.pipeline.launch import failure_excerpt
+    log = tmp_path / 'x.log'
+    noise = [f'torchrun summary line {i}' for i in range(40)]
+    log.write_text('\n$ old command\nRuntimeError: from an earlier attempt\n'
+                   '\n$ bash tools/dist_train.sh cfg.py 2\nloading\n'
+                   "terminate called after throwing an instance of 'gloo::IoException'\n"
+                   + '\n'.join(noise) + '\n')
+    text = failure_excerpt(log)
+    assert "gloo::IoException" in text and 'torchrun summary line 39' in text
+    assert 'earlier attempt' not in text                      # only the last command's output
+    assert 'torchrun summary line 10' not in text             # tail is bounded

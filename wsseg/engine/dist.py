@@ -7,6 +7,7 @@ torchrun (or SLURM) set.
 """
 from __future__ import annotations
 
+import atexit
 import datetime
 import os
 import subprocess
@@ -37,6 +38,14 @@ def _slurm_env() -> None:
         env['MASTER_ADDR'] = hosts.split()[0]
 
 
+def destroy_distributed() -> None:
+    """Tear the default process group down (a no-op without one). Registered at exit by
+    :func:`init_distributed`: a gloo group left to interpreter shutdown can abort the
+    process (SIGABRT) when its worker threads release tensors after Python is gone."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
 def init_distributed(launcher: str, backend: str | None = None, timeout: float | None = None,
                      **kwargs) -> str | None:
     """Start the default process group for ``launcher`` ('pytorch' = torchrun, 'slurm',
@@ -45,6 +54,7 @@ def init_distributed(launcher: str, backend: str | None = None, timeout: float |
     if launcher == 'none' or dist.is_initialized():
         return None
     backend, note = pick_backend(backend)
+    atexit.register(destroy_distributed)
     if torch.cuda.is_available():
         init_dist(launcher, backend=backend, **(dict(timeout=timeout) if timeout else {}), **kwargs)
         return note

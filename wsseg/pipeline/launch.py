@@ -8,6 +8,7 @@ rerun by hand from that folder. With ``nproc > 1`` the tool runs under torchrun 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import socket
 import subprocess
@@ -62,8 +63,21 @@ def run_tool(script: str, args: list[str], log: Path, nproc: int = 1, stage: str
         sys.stdout.flush()
         rc = proc.wait()
     if rc != 0:
-        tail = b''.join(log.read_bytes().splitlines(keepends=True)[-25:]).decode(errors='replace')
-        raise StageError(f'stage {stage!r}: {shlex.join(cmd)} exited with {rc}; log {log}; last lines:\n{tail}')
+        raise StageError(f'stage {stage!r}: {shlex.join(cmd)} exited with {rc}; log {log}; '
+                         f'{failure_excerpt(log)}')
+
+
+_ERROR = re.compile(r'Error|Traceback|terminate called|what\(\):|Aborted|Killed|NaN')
+
+
+def failure_excerpt(log: Path, n_errors: int = 12, n_tail: int = 25) -> str:
+    """What a failed run said: its error-looking lines (a rank's own message is often buried
+    above torchrun's summary) and its last lines, from the last command in ``log``."""
+    text = log.read_bytes().decode(errors='replace')
+    lines = text[text.rfind('\n$ ') + 1:].splitlines()
+    errors = [ln for ln in lines[:-n_tail] if _ERROR.search(ln)][-n_errors:]
+    head = ('error lines:\n' + '\n'.join(errors) + '\n') if errors else ''
+    return head + 'last lines:\n' + '\n'.join(lines[-n_tail:])
 
 
 def last_checkpoint(work_dir: Path, stage: str = '') -> Path:
