@@ -41,6 +41,9 @@ def main(argv=None) -> dict:
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
+    for member in cfg.model.get('members') or []:   # an ensemble's checkpoint holds its members
+        if isinstance(member, dict):
+            member['checkpoint'] = None
     if cfg.get('default_scope') == 'mmseg':
         from wsseg.stage2 import prepare_mmseg
         prepare_mmseg()
