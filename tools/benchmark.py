@@ -77,6 +77,23 @@ def read_scalars(work_dir: Path) -> list[dict]:
     return recs
 
 
+def by_step(recs: list[dict], key: str) -> list[tuple[int, float]]:
+    """``(step, rec[key])`` once per step, the latest record winning: a run resumed from a
+    checkpoint repeats the steps after it, and those repeats replace the first attempt's."""
+    out = {r['step']: r[key] for r in recs if key in r and 'step' in r}
+    return sorted(out.items())
+
+
+def iteration_seconds(recs: list[dict]) -> float:
+    """Training time as the sum of the logged seconds per iteration (mmengine's ``time``, an
+    average over each logging window) over every step once: what a resumed row cost without
+    its restarts and repeats (validation and start-up are not in it)."""
+    total, prev = 0.0, 0
+    for step, t in by_step([r for r in recs if 'loss' in r], 'time'):
+        total, prev = total + t * (step - prev), step
+    return total
+
+
 def labelled_fraction(config: str) -> float | None:
     """Mean fraction of training-target pixels that carry a label (not 255), over one pass of
     the row's own train pipeline (crops included), i.e. what the loss actually sees."""
@@ -113,7 +130,6 @@ def test_metrics(work_dir: Path) -> dict:
 
 def run_row(row: dict, work_root: Path, python: str, metrics: dict | None = None) -> dict:
     metrics = metrics or METRIC_SETS['seg']
-    main = metrics['main']
     work_dir = work_root / row['name']
     steps = []
     for step in row.get('before', []):   # e.g. write the pseudo-masks this row trains on
@@ -127,30 +143,50 @@ def run_row(row: dict, work_root: Path, python: str, metrics: dict | None = None
         cmd = [python, 'tools/train.py', row['config'], '--work-dir', str(work_dir), '--resume']
     cmd += row.get('extra_args', [])
     print('[benchmark] $', shlex.join(cmd), flush=True)
+    tested = None
     if row.get('test_checkpoint'):
         wall_s, peak = run_measured(cmd)
-        final = merged = test_metrics(work_dir)
-        vals, losses, stats = [], [], dict(wall_s=wall_s, peak_rss_mb=peak)
+        tested = dict(wall_s=wall_s, peak_rss_mb=peak)
     else:
         subprocess.run(cmd, cwd=REPO, check=True)
+    out = collect_row(row, work_dir, shlex.join(cmd), metrics, tested)
+    if metrics['main'] != 'mIoU':     # the seg result files keep their original fields
+        out['before'] = steps
+    return out
+
+
+def collect_row(row: dict, work_dir: Path, command: str, metrics: dict, tested: dict | None = None,
+                labelled: float | None | bool = False) -> dict:
+    """A row's result from what its run left in ``work_dir``. ``tested``: wall/peak of a
+    ``tools/test.py`` row (None for a trained row); ``labelled``: a known labelled fraction
+    (False: measure it)."""
+    main = metrics['main']
+    if tested is not None:
+        final = merged = test_metrics(work_dir)
+        vals, losses, stats, recs = [], [], dict(tested), []
+    else:
         stats = json.loads((work_dir / 'run_stats.json').read_text())
         recs = read_scalars(work_dir)
+        if len(list(work_dir.glob('*/vis_data/scalars.json'))) > 1:   # resumed: the last process ran only part
+            stats.update(wall_s=round(iteration_seconds(recs), 1), wall_resumed=True)
         vals = [r for r in recs if main in r]
-        losses = [(r['step'], r['loss']) for r in recs if 'loss' in r and 'step' in r]
+        losses = by_step(recs, 'loss')
         if not vals:
             raise RuntimeError(f'{work_dir}: no validation record found in vis_data/scalars.json')
         final, merged = vals[-1], {}
         for r in recs + [final]:   # the last value of every scalar (validation, pseudo-label scores)
             merged.update(r)
+    if labelled is False:
+        labelled = labelled_fraction(row['config']) if metrics['labelled_fraction'] else None
     prefix = metrics['per_class'][1]
     out = dict(name=row['name'], weak=row['weak'], method=row['method'], config=row['config'],
-               command=shlex.join(cmd), wall_s=stats['wall_s'], peak_rss_mb=stats['peak_rss_mb'],
+               command=command, wall_s=stats['wall_s'], peak_rss_mb=stats['peak_rss_mb'],
+               wall_resumed=stats.get('wall_resumed', False), train_s=round(iteration_seconds(recs), 1),
                mIoU=final.get('mIoU'), aAcc=final.get('aAcc'),
                per_class={k[len(prefix):]: v for k, v in final.items() if k.startswith(prefix)},
-               curve=[(r['step'], r[main]) for r in vals], loss_curve=losses,
-               labelled_fraction=labelled_fraction(row['config']) if metrics['labelled_fraction'] else None)
-    if main != 'mIoU':     # the seg result files keep their original fields
-        out.update(metrics=merged, before=steps)
+               curve=by_step(vals, main), loss_curve=losses, labelled_fraction=labelled)
+    if main != 'mIoU':
+        out['metrics'] = merged
     return out
 
 
@@ -170,7 +206,7 @@ def cell(spec: str, r: dict, ref: dict | None) -> str:
         frac = r.get('labelled_fraction')
         return f'{100 * frac:.2f}%' if frac is not None else 'n/a'
     if spec == 'wall':
-        return f"{r['wall_s'] / 60:.1f} min"
+        return f"{r['wall_s'] / 60:.1f} min" + (' †' if r.get('wall_resumed') else '')
     if spec == 'rss':
         return f"{r['peak_rss_mb']} MB"
     if spec.startswith('ratio:'):
@@ -192,6 +228,12 @@ def render(matrix: Config, results: dict, plot_dir: Path) -> str:
     order = [r['name'] for r in matrix.rows if r['name'] in results]
     for name in order:
         lines.append('| ' + ' | '.join(cell(spec, results[name], ref) for _, spec in columns) + ' |')
+    if any(results[n].get('wall_resumed') for n in order):
+        whole = [results[n]['train_s'] / results[n]['wall_s'] for n in order
+                 if not results[n].get('wall_resumed') and results[n].get('train_s')]
+        share = f' (for the uninterrupted rows here it is {100 * min(whole):.0f}-{100 * max(whole):.0f}% of the wall time)' if whole else ''
+        lines += ['', '† resumed after an interruption: training time as the sum of its logged '
+                  f'iteration times, each step once, without validation and start-up{share}.']
     if order:
         classes = list(results[order[0]]['per_class'])
         lines += ['', ms['per_class'][0], '', '| row | ' + ' | '.join(classes) + ' |',
@@ -250,6 +292,8 @@ def main(argv=None) -> dict:
     p.add_argument('--doc', default='docs/benchmarks.md')
     p.add_argument('--report-only', action='store_true', help='rebuild the doc from stored results')
     p.add_argument('--rerun', action='store_true', help='train rows again even if a result exists')
+    p.add_argument('--rescan', action='store_true',
+                   help="recompute stored results from their work dirs (curves, times), training nothing")
     args = p.parse_args(argv)
     matrix = Config.fromfile(args.matrix)
     metrics = metric_set(matrix)
@@ -266,6 +310,10 @@ def main(argv=None) -> dict:
                              'give the row another name')
         if row['name'] in wanted and not args.report_only and (old is None or args.rerun):
             old = run_row(row, work_root, os.environ.get('PYTHON', sys.executable), metrics)
+            store.write_text(json.dumps(old, indent=1))
+        elif row['name'] in wanted and args.rescan and old is not None and not row.get('test_checkpoint'):
+            old = dict(old, **collect_row(row, store.parent, old['command'], metrics,
+                                          labelled=old.get('labelled_fraction')))
             store.write_text(json.dumps(old, indent=1))
         if old is not None:
             results[row['name']] = old

@@ -146,3 +146,15 @@ rows = [dict(name='sf', weak='image labels', method='SeaFeats', config='configs/
                                                  "config='configs/seafeats/patch_supervised_synth.py'"))
     with pytest.raises(ValueError, match='give the row another name'):
         benchmark.main(args)
+
+
+def test_resumed_row_counts_each_step_once():
+    """A run resumed from iteration 20 repeats steps 30-40: the later records win, and the
+    training time sums each step's logged seconds per iteration once."""
+    first = [dict(step=10, loss=2.0, time=1.0), dict(step=20, loss=1.5, time=1.0),
+             dict(step=20, mIoU=10.0), dict(step=30, loss=1.2, time=1.0), dict(step=40, loss=1.1, time=5.0)]
+    resumed = [dict(step=30, loss=1.25, time=2.0), dict(step=40, loss=1.0, time=2.0), dict(step=40, mIoU=20.0)]
+    recs = first + resumed
+    assert benchmark.by_step(recs, 'loss') == [(10, 2.0), (20, 1.5), (30, 1.25), (40, 1.0)]
+    assert benchmark.by_step(recs, 'mIoU') == [(20, 10.0), (40, 20.0)]
+    assert benchmark.iteration_seconds(recs) == pytest.approx(10 * 1.0 + 10 * 1.0 + 10 * 2.0 + 10 * 2.0)
