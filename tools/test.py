@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mmengine.config import Config, DictAction  # noqa: E402
 
+from wsseg.patch.ensemble import drop_member_checkpoints  # noqa: E402
 from wsseg.registry import RUNNERS  # noqa: E402
 from wsseg.utils.checkpoint import require_file  # noqa: E402
 from wsseg.utils.setup_env import register_all_modules  # noqa: E402
@@ -41,9 +42,7 @@ def main(argv=None) -> dict:
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         'work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
-    for member in cfg.model.get('members') or []:   # an ensemble's checkpoint holds its members
-        if isinstance(member, dict):
-            member['checkpoint'] = None
+    drop_member_checkpoints(cfg.model)   # a saved ensemble's checkpoint holds its members
     if cfg.get('default_scope') == 'mmseg':
         from wsseg.stage2 import prepare_mmseg
         prepare_mmseg()

@@ -38,6 +38,14 @@ def ensemble_probs(member_logits: Sequence[torch.Tensor]) -> torch.Tensor:
     return torch.stack([standardise(t) for t in member_logits]).mean(0).softmax(1)
 
 
+def drop_member_checkpoints(model_cfg: dict) -> None:
+    """Clear an ensemble config's member checkpoint paths, in place (a no-op for other models):
+    a saved ensemble's own checkpoint holds its members' weights, so they need not load theirs."""
+    for member in model_cfg.get('members') or []:
+        if isinstance(member, dict):
+            member['checkpoint'] = None
+
+
 def load_member(cfg: dict | nn.Module) -> nn.Module:
     """A member from a ready module or ``dict(model=<config>, checkpoint=<path>)``."""
     if isinstance(cfg, nn.Module):

@@ -88,11 +88,11 @@ def load_trained(config: str | Path, checkpoint: str | Path) -> torch.nn.Module:
     """The model of a patch-path config with the weights of a ``tools/train.py`` checkpoint (or
     of a saved ensemble); nothing else is read (the SimCLR init is only read by ``init_weights``;
     an ensemble's member checkpoints are skipped)."""
+    from wsseg.patch.ensemble import drop_member_checkpoints
     from wsseg.registry import MODELS
     from wsseg.utils.checkpoint import load_state_dict_file
     cfg = Config.fromfile(str(config)).model
-    if cfg.get('type') == 'PatchEnsemble':
-        cfg.members = [dict(m, checkpoint=None) for m in cfg.members]
+    drop_member_checkpoints(cfg)
     model = MODELS.build(cfg)
     model.load_state_dict(load_state_dict_file(checkpoint, 'wsseg'))
     return model.eval()
