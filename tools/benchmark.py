@@ -163,12 +163,13 @@ def collect_row(row: dict, work_dir: Path, command: str, metrics: dict, tested: 
     main = metrics['main']
     if tested is not None:
         final = merged = test_metrics(work_dir)
-        vals, losses, stats, recs = [], [], dict(tested), []
+        vals, losses, stats = [], [], dict(tested)
     else:
         stats = json.loads((work_dir / 'run_stats.json').read_text())
         recs = read_scalars(work_dir)
+        stats['train_s'] = round(iteration_seconds(recs), 1)
         if len(list(work_dir.glob('*/vis_data/scalars.json'))) > 1:   # resumed: the last process ran only part
-            stats.update(wall_s=round(iteration_seconds(recs), 1), wall_resumed=True)
+            stats.update(wall_s=stats['train_s'], wall_resumed=True)
         vals = [r for r in recs if main in r]
         losses = by_step(recs, 'loss')
         if not vals:
@@ -181,7 +182,7 @@ def collect_row(row: dict, work_dir: Path, command: str, metrics: dict, tested: 
     prefix = metrics['per_class'][1]
     out = dict(name=row['name'], weak=row['weak'], method=row['method'], config=row['config'],
                command=command, wall_s=stats['wall_s'], peak_rss_mb=stats['peak_rss_mb'],
-               wall_resumed=stats.get('wall_resumed', False), train_s=round(iteration_seconds(recs), 1),
+               wall_resumed=stats.get('wall_resumed', False), train_s=stats.get('train_s', 0.0),
                mIoU=final.get('mIoU'), aAcc=final.get('aAcc'),
                per_class={k[len(prefix):]: v for k, v in final.items() if k.startswith(prefix)},
                curve=by_step(vals, main), loss_curve=losses, labelled_fraction=labelled)
