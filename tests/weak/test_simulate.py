@@ -244,3 +244,19 @@ def test_simulated_labels_are_remembered_per_image_and_follow_the_mask():
         assert len(calls) == 3                                       # new mask, new image id: new
     finally:
         mod.simulate_scribbles = real
+
+
+
+def test_simulated_hands_out_copies_of_what_it_remembers():
+    from wsseg.registry import WEAK_LABELS
+    src = WEAK_LABELS.build(dict(type='Boxes', simulate=True))
+    gt = np.zeros((40, 40), np.uint8)
+    gt[10:30, 10:30] = 1
+    res = dict(img_id='a', img_path='a.png', gt_seg_map=gt)
+    boxes, labels = src.simulated(res, lambda: simulate_boxes(gt))
+    kept = boxes.copy()
+    boxes += 3                                                   # a caller's in-place edit ...
+    labels[:] = 7
+    again, again_labels = src.simulated(res, lambda: pytest.fail('simulated twice'))
+    np.testing.assert_array_equal(again, kept)                   # ... does not reach the cache
+    assert (again_labels != 7).all() and src._simulated.hits == 1

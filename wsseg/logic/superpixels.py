@@ -12,12 +12,12 @@ the map along, so the loss never segments a new crop.
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 
 import numpy as np
 import torch
 
 from wsseg.registry import TRANSFORMS
+from wsseg.utils.lru import LRUCache
 
 METHODS = {
     'slic': dict(n_segments=100, compactness=10.0, sigma=1.0),
@@ -58,14 +58,11 @@ def to_uint8(image: torch.Tensor) -> np.ndarray:
     return x.permute(1, 2, 0).cpu().numpy()
 
 
-class SuperpixelCache:
-    """An LRU map from (image bytes, method, params) to superpixel labels."""
+class SuperpixelCache(LRUCache):
+    """An LRU map from (image bytes, method, params) to read-only superpixel labels."""
 
     def __init__(self, maxsize: int = 512):
-        self.maxsize = int(maxsize)
-        self._store: OrderedDict[bytes, np.ndarray] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
+        super().__init__(max_items=maxsize)
 
     @staticmethod
     def key(image: np.ndarray, method: str, params: dict) -> bytes:
@@ -79,25 +76,7 @@ class SuperpixelCache:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(f'expected an (H, W, 3) uint8 image, got {image.shape} {image.dtype}')
         params = check_method(method, params)
-        k = self.key(image, method, params)
-        if k in self._store:
-            self.hits += 1
-            self._store.move_to_end(k)
-            return self._store[k]
-        self.misses += 1
-        labels = _segment(image, method, params)
-        labels.setflags(write=False)
-        self._store[k] = labels
-        while len(self._store) > self.maxsize:
-            self._store.popitem(last=False)
-        return labels
-
-    def clear(self) -> None:
-        self._store.clear()
-        self.hits = self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._store)
+        return self.get_or_make(self.key(image, method, params), lambda: _segment(image, method, params))
 
 
 SUPERPIXEL_CACHE = SuperpixelCache()

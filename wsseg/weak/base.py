@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections import OrderedDict
 
 import numpy as np
 
 from wsseg.registry import TRANSFORMS, WEAK_LABELS
 from wsseg.structures import IGNORE, WeakLabels
 from wsseg.utils.io import DataError
+from wsseg.utils.lru import LRUCache
 
 SIMULATION_CACHE_BYTES = 256 << 20   # simulated weak labels kept per source and worker process
 
@@ -80,21 +80,16 @@ class WeakLabelSource:
         """``make()`` (a simulation from the full mask), remembered per image: the result only
         depends on the mask, the image id and this source's settings, so later epochs reuse it
         instead of skeletonising or labelling the mask again. The key holds the mask's bytes;
-        at most ``SIMULATION_CACHE_BYTES`` are kept (least recently used go first)."""
+        at most ``SIMULATION_CACHE_BYTES`` are kept (least recently used go first). The caller
+        gets copies, so an in-place edit downstream never reaches the cache."""
         gt = np.ascontiguousarray(self.gt_mask(results))
         key = (str(results.get('img_id') or results.get('img_path', '')), gt.shape,
                hashlib.blake2b(gt.tobytes(), digest_size=16).digest())
-        cache = self.__dict__.setdefault('_simulated', OrderedDict())
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key][0]
-        value = make()
-        size = sum(a.nbytes for a in (value if isinstance(value, tuple) else (value,)))
-        cache[key] = (value, size)
-        self._simulated_bytes = getattr(self, '_simulated_bytes', 0) + size
-        while self._simulated_bytes > SIMULATION_CACHE_BYTES and len(cache) > 1:
-            self._simulated_bytes -= cache.popitem(last=False)[1][1]
-        return value
+        cache = self.__dict__.get('_simulated')
+        if cache is None:
+            cache = self._simulated = LRUCache(max_bytes=SIMULATION_CACHE_BYTES)
+        value = cache.get_or_make(key, make)
+        return tuple(a.copy() for a in value) if isinstance(value, tuple) else value.copy()
 
     @staticmethod
     def validate(results: dict) -> WeakLabels:

@@ -60,7 +60,7 @@ class Scribbles(WeakLabelSource):
         if self.simulate:
             scr = self.simulated(results, lambda: simulate_scribbles(
                 self.gt_mask(results), self.coverage, self.rng(results), self.width,
-                self.background_index, self.min_area)).copy()
+                self.background_index, self.min_area))
         else:
             scr = self.read(results)
         weak = get_weak(results)
