@@ -152,3 +152,18 @@ def test_gradcheck_quantifiers():
     assert torch.autograd.gradcheck(lambda t: forall(t, dim=1, mask=mask), (x,))
     assert torch.autograd.gradcheck(lambda t: exists(t, dim=1, mask=mask), (x,))
     assert torch.autograd.gradcheck(lambda t: exists(t, dim=(0, 1)), (x,))
+
+
+def test_float32_log1mexp_is_precise_near_zero_and_absolutely_below():
+    # float64 reference from torch's expm1/log1p; log1mexp avoids them (slow on some CPUs)
+    x64 = -torch.logspace(-7, 2.5, 20001, dtype=torch.float64)
+    ref = torch.where(x64 > -math.log(2), torch.log(-torch.expm1(x64)), torch.log1p(-torch.exp(x64)))
+    x = x64.float().requires_grad_(True)
+    y = log1mexp(x)
+    y.sum().backward()
+    err = (y.double() - ref).abs()
+    near = x64 > -math.log(2)                    # 1 - p below 1/2: relative precision matters
+    assert (err[near] / ref[near].abs()).max() < 1e-6
+    assert err[~near].max() < 2e-7               # |y| < ln 2 here: an ulp of 1
+    grad_ref = -torch.exp(x64) / -torch.expm1(x64)
+    assert ((x.grad.double() - grad_ref).abs() / grad_ref.abs().clamp_min(1e-6))[near].max() < 1e-5

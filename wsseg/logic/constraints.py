@@ -195,13 +195,13 @@ class BoxTightness(Constraint):
             # exists(x) = lnot(sum lnot x): negate each box class's map once, not once per box
             classes = sorted({int(c) for c in wk.box_labels})
             neg = dict(zip(classes, lnot(logp[i, classes, :h, :w])))
-            lines = []
+            sums = []                  # sum of lnot over each row and column, negated at once
             for box, c in zip(wk.boxes, wk.box_labels):
                 r0, r1, c0, c1 = box_window(box, h, w)
                 sub = neg[int(c)][r0:r1, c0:c1]
                 if sub.numel():
-                    lines += [lnot(sub.sum(1)), lnot(sub.sum(0))]
-            out.append(torch.cat(lines).mean() if lines else None)
+                    sums += [sub.sum(1), sub.sum(0)]
+            out.append(lnot(torch.cat(sums)).mean() if sums else None)
         return _stack(out, logp)
 
 
