@@ -39,6 +39,10 @@ class WeakLabels:
     # (H, W) int32 superpixel ids of the whole image (-1 = none, e.g. padding), computed once per
     # image by the ComputeSuperpixels transform and cropped / flipped with it; not an annotation
     superpixels: np.ndarray | None = None
+    # (N, 2) bool per box: a crop cut it in x (its left or right side) / in y (top or bottom).
+    # A box that is not cut in x still has its class in every row, and likewise for columns;
+    # a cut box need not (the region's part inside the crop may not reach every line).
+    box_cut: np.ndarray | None = None
 
     def __post_init__(self):
         self.image_size = (int(self.image_size[0]), int(self.image_size[1]))
@@ -47,6 +51,8 @@ class WeakLabels:
         self.box_labels = _arr(self.box_labels, np.int64)
         self.points = _arr(self.points, np.int64, (2,))
         self.point_labels = _arr(self.point_labels, np.int64)
+        self.box_cut = (np.zeros((len(self.boxes), 2), bool) if self.box_cut is None
+                        else _arr(self.box_cut, bool, (2,)))
         if self.scribbles is not None:
             self.scribbles = np.asarray(self.scribbles, np.uint8)
         if self.superpixels is not None:
@@ -59,6 +65,7 @@ class WeakLabels:
         src = self.source or '<weak labels>'
         if len(self.boxes) != len(self.box_labels):
             raise DataError(f'{src}: {len(self.boxes)} boxes but {len(self.box_labels)} box labels')
+        self.box_cut = self.cut_flags()
         if len(self.points) != len(self.point_labels):
             raise DataError(f'{src}: {len(self.points)} points but {len(self.point_labels)} point labels')
         for name, labels in (('tag', self.tags), ('box label', self.box_labels),
@@ -90,6 +97,22 @@ class WeakLabels:
             raise DataError(f'{src}: superpixel map is {self.superpixels.shape[1]}x{self.superpixels.shape[0]}'
                             f' but the image is {w}x{h}')
         return self
+
+    def add_boxes(self, boxes, labels) -> None:
+        """Append whole-image boxes (N, 4) xyxy and their labels (N,), uncut."""
+        boxes = _arr(boxes, np.float32, (4,))
+        self.boxes = np.concatenate([self.boxes, boxes])
+        self.box_labels = np.concatenate([self.box_labels, _arr(labels, np.int64).reshape(-1)])
+        self.box_cut = np.concatenate([self.box_cut, np.zeros((len(boxes), 2), bool)])
+
+    def cut_flags(self) -> np.ndarray:
+        """``box_cut`` for every box: boxes appended without flags (a plugin that extends
+        ``boxes`` at load time, before any crop) are whole-image boxes, hence uncut."""
+        n, m = len(self.boxes), len(self.box_cut)
+        if m > n:
+            raise DataError(f'{self.source or "<weak labels>"}: {n} boxes but {m} box_cut flags '
+                            '(boxes were removed without their flags)')
+        return self.box_cut if m == n else np.concatenate([self.box_cut, np.zeros((n - m, 2), bool)])
 
     # ---------------------------------------------------------------- views
     @property
@@ -129,16 +152,21 @@ class WeakLabels:
         return replace(self, boxes=boxes, points=pts, scribbles=scr, superpixels=sp)
 
     def crop(self, y0: int, x0: int, h: int, w: int) -> 'WeakLabels':
-        """Restrict to the window rows y0..y0+h, cols x0..x0+w; boxes are clipped, dropped if empty."""
-        boxes = self.boxes.copy()
-        boxes[:, [0, 2]] = np.clip(boxes[:, [0, 2]] - x0, 0, w)
-        boxes[:, [1, 3]] = np.clip(boxes[:, [1, 3]] - y0, 0, h)
+        """Restrict to the window rows y0..y0+h, cols x0..x0+w; boxes are clipped, dropped if
+        empty, and ``box_cut`` records which were cut in x and in y."""
+        shifted = self.boxes - np.array([x0, y0, x0, y0], np.float32)
+        boxes = shifted.copy()
+        boxes[:, [0, 2]] = np.clip(boxes[:, [0, 2]], 0, w)
+        boxes[:, [1, 3]] = np.clip(boxes[:, [1, 3]], 0, h)
+        changed = boxes != shifted
+        cut = self.cut_flags() | np.stack([changed[:, 0] | changed[:, 2], changed[:, 1] | changed[:, 3]], 1)
         keep = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
         pts = self.points - np.array([x0, y0])
         pk = (pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)
         scr = None if self.scribbles is None else self.scribbles[y0:y0 + h, x0:x0 + w].copy()
         sp = None if self.superpixels is None else self.superpixels[y0:y0 + h, x0:x0 + w].copy()
         return replace(self, image_size=(h, w), boxes=boxes[keep], box_labels=self.box_labels[keep],
+                       box_cut=cut[keep],
                        points=pts[pk], point_labels=self.point_labels[pk], scribbles=scr, superpixels=sp)
 
     def resize(self, size: tuple[int, int]) -> 'WeakLabels':

@@ -52,6 +52,5 @@ class Boxes(WeakLabelSource):
             raise DataError(f'{src}: no boxes in the data info (use Boxes(simulate=True) to '
                             'derive them from the mask)')
         weak = get_weak(results)
-        weak.boxes = np.concatenate([weak.boxes, np.asarray(boxes, np.float32).reshape(-1, 4)])
-        weak.box_labels = np.concatenate([weak.box_labels, np.asarray(labels, np.int64).reshape(-1)])
+        weak.add_boxes(boxes, labels)
         self.validate(results)

@@ -93,8 +93,7 @@ class StoredWeakLabels(WeakLabelSource):
         if 'tags' in self.kinds:
             weak.tags = np.unique(np.concatenate([weak.tags, stored.tags]))
         if 'boxes' in self.kinds:
-            weak.boxes = np.concatenate([weak.boxes, stored.boxes])
-            weak.box_labels = np.concatenate([weak.box_labels, stored.box_labels])
+            weak.add_boxes(stored.boxes, stored.box_labels)
         if 'points' in self.kinds:
             weak.points = np.concatenate([weak.points, stored.points])
             weak.point_labels = np.concatenate([weak.point_labels, stored.point_labels])
