@@ -318,6 +318,14 @@ def main(argv=None) -> dict:
             store.write_text(json.dumps(old, indent=1))
         if old is not None:
             results[row['name']] = old
+    # read the stored results again: a row trained meanwhile by another process (two rows of
+    # one matrix run side by side) belongs in the table too
+    for row in matrix.rows:
+        store = work_root / row['name'] / 'result.json'
+        if row['name'] not in results and store.exists():
+            stored = json.loads(store.read_text())
+            if stored['config'] == row['config']:
+                results[row['name']] = stored
     body = render(matrix, results, doc.parent / 'figures')
     print(body)
     write_section(doc, tag, body)

@@ -158,3 +158,28 @@ def test_resumed_row_counts_each_step_once():
     assert benchmark.by_step(recs, 'loss') == [(10, 2.0), (20, 1.5), (30, 1.25), (40, 1.0)]
     assert benchmark.by_step(recs, 'mIoU') == [(20, 10.0), (40, 20.0)]
     assert benchmark.iteration_seconds(recs) == pytest.approx(10 * 1.0 + 10 * 1.0 + 10 * 2.0 + 10 * 2.0)
+
+
+def test_table_holds_a_row_that_another_process_finished_meanwhile(tmp_path, monkeypatch):
+    """Two rows of one matrix trained side by side: the one that ends last still shows both."""
+    import json
+    matrix = tmp_path / 'two.py'
+    matrix.write_text("""dataset = 'two'
+reference = 'full_ce'
+rows = [dict(name='full_ce', weak='w', method='m', config='configs/camvid/full_ce.py'),
+        dict(name='points_pce', weak='w', method='m', config='configs/camvid/points_pce.py')]
+""")
+    wr = tmp_path / 'wr'
+
+    def run_row(row, work_root, python, metrics):       # full_ce's process ends during this run
+        (wr / 'full_ce').mkdir(parents=True)
+        (wr / 'full_ce' / 'result.json').write_text(json.dumps(
+            seg_result('full_ce', 'configs/camvid/full_ce.py', 38.29, 0.95)))
+        return seg_result(row['name'], row['config'], 19.29, None)
+    monkeypatch.setattr(benchmark, 'run_row', run_row)
+    (wr / 'points_pce').mkdir(parents=True)
+    doc = tmp_path / 'benchmarks.md'
+    results = benchmark.main(['--matrix', str(matrix), '--work-root', str(wr), '--doc', str(doc),
+                              '--rows', 'points_pce'])
+    assert set(results) == {'full_ce', 'points_pce'}
+    assert '| full_ce | w full_ce | 95.00% | m | 38.29 | 1.000 |' in doc.read_text()
