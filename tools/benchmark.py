@@ -285,6 +285,17 @@ def write_section(doc: Path, name: str, body: str) -> None:
     doc.write_text(text)
 
 
+def stored_result(store: Path, row: dict) -> dict | None:
+    """The row's stored result, ``None`` if there is none; a result of another config is an error."""
+    if not store.exists():
+        return None
+    old = json.loads(store.read_text())
+    if old['config'] != row['config']:
+        raise ValueError(f"{store}: holds a result of {old['config']}, not {row['config']}; "
+                         'give the row another name')
+    return old
+
+
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--matrix', required=True)
@@ -302,30 +313,21 @@ def main(argv=None) -> dict:
     work_root = REPO / args.work_root
     doc = REPO / args.doc
     wanted = set(args.rows.split(',')) if args.rows else {r['name'] for r in matrix.rows}
-    results = {}
     for row in matrix.rows:
         store = work_root / row['name'] / 'result.json'
-        old = json.loads(store.read_text()) if store.exists() else None
-        if old is not None and old['config'] != row['config']:
-            raise ValueError(f"{store}: holds a result of {old['config']}, not {row['config']}; "
-                             'give the row another name')
+        old = stored_result(store, row)
         if row['name'] in wanted and not args.report_only and (old is None or args.rerun):
-            old = run_row(row, work_root, os.environ.get('PYTHON', sys.executable), metrics)
-            store.write_text(json.dumps(old, indent=1))
+            new = run_row(row, work_root, os.environ.get('PYTHON', sys.executable), metrics)
         elif row['name'] in wanted and args.rescan and old is not None and not row.get('test_checkpoint'):
-            old = dict(old, **collect_row(row, store.parent, old['command'], metrics,
+            new = dict(old, **collect_row(row, store.parent, old['command'], metrics,
                                           labelled=old.get('labelled_fraction')))
-            store.write_text(json.dumps(old, indent=1))
-        if old is not None:
-            results[row['name']] = old
-    # read the stored results again: a row trained meanwhile by another process (two rows of
-    # one matrix run side by side) belongs in the table too
-    for row in matrix.rows:
-        store = work_root / row['name'] / 'result.json'
-        if row['name'] not in results and store.exists():
-            stored = json.loads(store.read_text())
-            if stored['config'] == row['config']:
-                results[row['name']] = stored
+        else:
+            continue
+        store.write_text(json.dumps(new, indent=1))
+    # read after training: a row that another process finished meanwhile (two rows of one
+    # matrix run side by side) belongs in the table too
+    results = {row['name']: r for row in matrix.rows
+               if (r := stored_result(work_root / row['name'] / 'result.json', row)) is not None}
     body = render(matrix, results, doc.parent / 'figures')
     print(body)
     write_section(doc, tag, body)
