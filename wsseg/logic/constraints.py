@@ -203,8 +203,12 @@ class BoxTightness(Constraint):
             for box, c, (cut_x, cut_y) in zip(wk.boxes, wk.box_labels, wk.cut_flags()):
                 r0, r1, c0, c1 = box_window(box, h, w)
                 sub = neg[int(c)][r0:r1, c0:c1]
-                if sub.numel():
-                    sums += [sub.sum(1)] * (not cut_x) + [sub.sum(0)] * (not cut_y)
+                if not sub.numel():
+                    continue
+                if not cut_x:
+                    sums.append(sub.sum(1))          # rows
+                if not cut_y:
+                    sums.append(sub.sum(0))          # columns
             out.append(lnot(torch.cat(sums)).mean() if sums else None)
         return _stack(out, logp)
 
