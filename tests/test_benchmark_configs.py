@@ -3,6 +3,7 @@ its own train pipeline, and takes one finite training step: a broken row fails h
 hour into a benchmark run."""
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
-from wsseg.registry import DATASETS, MODELS
+from wsseg.registry import (DATASETS, HOOKS, METRICS, MODELS, PSEUDO_LABELLERS, TRANSFORMS,
+                            WEAK_LABELS)
 
 REPO = Path(__file__).resolve().parents[1]
 ROWS = sorted({r['config'] for m in sorted((REPO / 'configs/benchmarks').glob('camvid*.py'))
@@ -35,3 +37,41 @@ def test_row_config_takes_a_training_step(config, shared_data):
     total.backward()
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     assert grads and all(torch.isfinite(g).all() for g in grads)
+
+
+
+def overrides(row: dict) -> list[str]:
+    """The ``key.path`` of every ``--cfg-options key=value`` in a row's ``extra_args``."""
+    args = row.get('extra_args', [])
+    if '--cfg-options' not in args:
+        return []
+    return [a.split('=', 1)[0] for a in args[args.index('--cfg-options') + 1:] if '=' in a]
+
+
+OVERRIDDEN = [(r['config'], key) for m in sorted((REPO / 'configs/benchmarks').glob('*.py'))
+              for r in Config.fromfile(str(m)).rows for key in overrides(r)]
+
+
+def takes(type_name: str, arg: str) -> bool:
+    """Whether the registered class ``type_name`` (any wsseg registry) has an argument ``arg``."""
+    for registry in (MODELS, METRICS, DATASETS, TRANSFORMS, HOOKS, WEAK_LABELS, PSEUDO_LABELLERS):
+        if (cls := registry.get(type_name)) is not None:
+            return arg in inspect.signature(cls).parameters
+    raise AssertionError(f'{type_name} is in no wsseg registry')
+
+
+@pytest.mark.parametrize('config,key', OVERRIDDEN)
+def test_row_override_names_a_real_key(config, key):
+    """mmengine adds an unknown key silently, so a typo in a row's override would train the
+    row's base config under another name. Each override must name a key of the config, or a
+    new argument that the enclosing ``type`` takes (e.g. an evaluator's ``sam``)."""
+    node = Config.fromfile(str(REPO / config))
+    for part in key.split('.'):
+        if isinstance(node, (list, tuple)):
+            assert part.isdigit() and int(part) < len(node), f'{config}: {key}: no item {part}'
+            node = node[int(part)]
+        elif part in node:
+            node = node[part]
+        else:
+            assert 'type' in node and takes(node['type'], part), f'{config}: {key}: no key {part!r}'
+            return
