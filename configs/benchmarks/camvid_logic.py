@@ -8,6 +8,8 @@
 # single-seed row, for the reference and for the tightness question.
 dataset = 'CamVid (240x180, 367 train / 101 val)'
 reference = 'full_ce'
+budget = ('Every row: same network and schedule; training seed 0 and the same simulated labels, '
+          'except the `*_seed1` rows (training seed 1).')
 rows = [
     dict(name='full_ce', weak='full masks', method='CE', config='configs/camvid/full_ce.py'),
     dict(name='logic_boxes_scribbles', weak='boxes + scribbles 3% (simulated)',
