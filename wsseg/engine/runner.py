@@ -16,7 +16,11 @@ Changes to mmengine's ``Runner`` (everything else is inherited):
 - **workers released**: the training dataloader's workers stop when ``train()`` returns (or
   raises), which matters when several stages run in one process;
 - **CPU ranks**: under torchrun / SLURM without CUDA the process group uses gloo (not nccl)
-  and DDP wraps the CPU model without ``device_ids``.
+  and DDP wraps the CPU model without ``device_ids``;
+- **its own logger, message hub and visualizer**: mmengine looks these up by experiment name
+  (config name + start second), so a second run of one config started in the same second of
+  one process got the first run's instances and wrote its log and config into the first
+  run's folder. A new runner replaces any instance of its name.
 """
 from __future__ import annotations
 
@@ -27,9 +31,12 @@ from pathlib import Path
 import torch
 from mmengine.dist import is_distributed, master_only
 from mmengine.hooks import Hook
+from mmengine.logging import MessageHub, MMLogger
 from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
+from mmengine.utils import ManagerMixin
+from mmengine.visualization import Visualizer
 
 from wsseg.engine.dist import init_distributed
 from wsseg.registry import RUNNERS
@@ -38,6 +45,16 @@ from wsseg.utils.checkpoint import CheckpointError, load_checkpoint_file
 
 def _local(path: str) -> bool:
     return '://' not in str(path)
+
+
+def _forget(base: type[ManagerMixin], name: str) -> None:
+    """Drop the instance called ``name`` of ``base`` and of each subclass (every ManagerMixin
+    class keeps its own registry), so that ``get_instance(name)`` builds a new one."""
+    todo = [base]
+    while todo:
+        cls = todo.pop()
+        cls._instance_dict.pop(name, None)
+        todo.extend(cls.__subclasses__())
 
 
 @RUNNERS.register_module()
@@ -53,6 +70,20 @@ class WssegRunner(Runner):
         self.register_hook(ValRngHook())
         if self._dist_note:
             self.logger.info(self._dist_note)
+
+    def build_logger(self, log_level='INFO', log_file=None, **kwargs) -> MMLogger:
+        _forget(MMLogger, kwargs.get('name', self._experiment_name))
+        return super().build_logger(log_level, log_file, **kwargs)
+
+    def build_message_hub(self, message_hub=None) -> MessageHub:
+        if not isinstance(message_hub, MessageHub):
+            _forget(MessageHub, (message_hub or {}).get('name', self._experiment_name))
+        return super().build_message_hub(message_hub)
+
+    def build_visualizer(self, visualizer=None) -> Visualizer:
+        if not isinstance(visualizer, Visualizer):
+            _forget(Visualizer, (visualizer or {}).get('name', self._experiment_name))
+        return super().build_visualizer(visualizer)
 
     def setup_env(self, env_cfg: dict) -> None:
         if self.distributed and not is_distributed():
