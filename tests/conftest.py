@@ -19,10 +19,15 @@ REPO = Path(__file__).resolve().parents[1]
 MIN_FREE_GIB = 2.0
 
 
+def _tmp_free() -> tuple[str, float]:
+    """The temporary folder and the GiB free on its disk."""
+    tmp = tempfile.gettempdir()
+    return tmp, shutil.disk_usage(tmp).free / 2 ** 30
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Stop at once, with the reason, when the temporary folder's disk is nearly full."""
-    tmp = tempfile.gettempdir()
-    free = shutil.disk_usage(tmp).free / 2 ** 30
+    tmp, free = _tmp_free()
     if free < MIN_FREE_GIB:
         pytest.exit(f'only {free:.1f} GiB free on the disk of {tmp}; the tests need about '
                     f'{MIN_FREE_GIB:.0f} GiB there for checkpoints. Free some space or set TMPDIR.',
@@ -30,8 +35,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    tmp = tempfile.gettempdir()
-    return f'temporary files: {tmp} ({shutil.disk_usage(tmp).free / 2 ** 30:.1f} GiB free)'
+    tmp, free = _tmp_free()
+    return f'temporary files: {tmp} ({free:.1f} GiB free)'
 
 
 @pytest.fixture(scope='session', autouse=True)
