@@ -30,7 +30,7 @@ from wsseg.datasets.synthetic import make_scenes  # noqa: E402
 from wsseg.evaluation.confusion import confusion_matrix, scores_from_confusion  # noqa: E402
 from wsseg.losses import PartialCrossEntropy, SegBatch  # noqa: E402  (also registers the losses)
 from wsseg.losses.schedule import Scheduled  # noqa: E402
-from wsseg.pseudo.crf import dense_crf_meanfield  # noqa: E402
+from wsseg.refine.crf import dense_crf_meanfield  # noqa: E402
 from wsseg.utils.io import read_image, read_mask  # noqa: E402
 from wsseg.weak.simulate import simulate_scribbles  # noqa: E402
 

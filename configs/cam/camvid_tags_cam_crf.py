@@ -1,4 +1,4 @@
-# As camvid_tags_cam.py, with the seeds refined by the mean-field CRF (wsseg/pseudo/crf.py),
+# As camvid_tags_cam.py, with the seeds refined by the mean-field CRF (wsseg/refine/crf.py),
 # choosing only among each image's tags; pixels whose refined top probability is below 0.5 stay
 # undecided. Same classifier checkpoint:
 #   python tools/pseudo_label.py configs/cam/camvid_tags_cam_crf.py \

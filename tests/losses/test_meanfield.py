@@ -1,11 +1,11 @@
-"""Mean-field dense CRF post-processing (wsseg/pseudo/crf.py)."""
+"""Mean-field dense CRF post-processing (wsseg/refine/crf.py)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
-from wsseg.pseudo.crf import dense_crf_meanfield, refine_mask
+from wsseg.refine.crf import dense_crf_meanfield, refine_mask
 
 
 def _two_regions(h=40, w=50, seed=0, noise=8.0):

@@ -333,7 +333,7 @@ _crf_model_case('misspelt_crf', dict(crff=dict()), 'crff')
 def _meanfield_case(name: str, kwargs: dict, word: str) -> None:
     @case(f'meanfield_{name}', ValueError, word)
     def _(tmp):
-        from wsseg.pseudo.crf import dense_crf_meanfield
+        from wsseg.refine.crf import dense_crf_meanfield
         dense_crf_meanfield(torch.rand(1, 3, 4, 4), torch.full((1, 2, 4, 4), 0.5), **kwargs)
 
 

@@ -12,7 +12,7 @@ pixels. (rloss implements the relaxation ``-sum_k s_k^T W s_k`` instead; the two
 ``(2r+1)^2`` window (``radius``) or, with ``radius=None``, all pairs of the grid.
 
 The helpers here (window offsets, pair weights, ``W x``) are shared with
-``wsseg/losses/ncut.py`` and the mean-field CRF in ``wsseg/pseudo/crf.py``.
+``wsseg/losses/ncut.py`` and the mean-field CRF in ``wsseg/refine/crf.py``.
 """
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ class WeakSegmentor(BaseModel):
     A non-finite loss stops training with the iteration and the batch's files named.
 
     ``test_cfg=dict(crf=dict(n_iters=5, sigma_rgb=13, ...))`` refines every prediction with the
-    mean-field CRF (:func:`wsseg.pseudo.crf.dense_crf_meanfield`, keyword arguments as there).
+    mean-field CRF (:func:`wsseg.refine.crf.dense_crf_meanfield`, keyword arguments as there).
 
     ``train_autocast='bfloat16'`` runs the network's training forward (and so its backward)
     under ``torch.autocast`` on the input's device, CPU or CUDA: about 1.7x faster per step on
@@ -91,7 +91,7 @@ class WeakSegmentor(BaseModel):
         if unknown:
             raise ValueError(f'WeakSegmentor: unknown test_cfg keys {sorted(unknown)} (known: crf)')
         if self.test_cfg.get('crf') is not None:
-            from wsseg.pseudo.crf import check_crf_kwargs
+            from wsseg.refine.crf import check_crf_kwargs
             check_crf_kwargs(dict(self.test_cfg['crf']), 'WeakSegmentor test_cfg.crf')
         if train_autocast not in (None, 'bfloat16', 'float16'):
             raise ValueError(f"WeakSegmentor: train_autocast must be None, 'bfloat16' or 'float16', "
@@ -146,7 +146,7 @@ class WeakSegmentor(BaseModel):
             h, w = s.img_shape
             p = p[:, :h, :w]
             if crf is not None:
-                from wsseg.pseudo.crf import dense_crf_meanfield
+                from wsseg.refine.crf import dense_crf_meanfield
                 p = dense_crf_meanfield(images[i:i + 1, :, :h, :w], p[None], **crf)[0].to(p.dtype)
             conf, pred = p.max(0)
             s.pred = pred

@@ -1,7 +1,7 @@
 """Beyond the paper: pixel masks from a coarse patch map.
 
 - :func:`refine_crf`: the patch probabilities, upsampled bilinearly to pixels, are the unary
-  of the mean-field dense CRF of :mod:`wsseg.pseudo.crf` (patch-seeded CRF);
+  of the mean-field dense CRF of :mod:`wsseg.refine.crf` (patch-seeded CRF);
 - :func:`refine_superpixels`: SLIC superpixels (scikit-image), each taking the class with
   the highest mean upsampled probability inside it (superpixel voting).
 
@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from skimage.segmentation import slic
 
-from wsseg.pseudo.crf import dense_crf_meanfield
+from wsseg.refine.crf import dense_crf_meanfield
 
 from .grid import patch_map_to_pixels
 

@@ -4,7 +4,7 @@ For the classes in an image's tags only, CAMs (normalised per class to [0, 1]) a
 seeds: a pixel whose strongest tag CAM reaches ``fg_threshold`` takes that tag; a pixel where
 every tag CAM is below ``bg_threshold`` is background (``background_index``), or undecided when
 the dataset has no background class; everything between stays 255. Optionally the seeds are
-refined by the mean-field CRF (:func:`wsseg.pseudo.crf.refine_mask`), choosing only among the
+refined by the mean-field CRF (:func:`wsseg.refine.crf.refine_mask`), choosing only among the
 image's tags and background.
 
 Empty tags: with a background class (datasets where background is always present, e.g. VOC)
@@ -19,7 +19,7 @@ import torch
 
 from wsseg.models.cam_classifier import normalise_cams
 from wsseg.pseudo.base import PseudoLabeller
-from wsseg.pseudo.crf import check_crf_kwargs, refine_mask_within
+from wsseg.refine.crf import check_crf_kwargs, refine_mask_within
 from wsseg.registry import MODELS, PSEUDO_LABELLERS
 from wsseg.utils.checkpoint import load_state_dict_file
 
@@ -70,7 +70,7 @@ class CamPseudoLabeller(PseudoLabeller):
             (``tools/pseudo_label.py --checkpoint`` sets it).
         fg_threshold / bg_threshold / background_index: see :func:`cams_to_seeds`.
         flip: also run the horizontally flipped image and average the CAMs.
-        crf: ``None``, or :func:`wsseg.pseudo.crf.refine_mask` options (``confidence``,
+        crf: ``None``, or :func:`wsseg.refine.crf.refine_mask` options (``confidence``,
             ``threshold``, ``keep_labelled``, ``n_iters``, sigmas, ...) to refine the seeds.
         device: default CUDA when available.
     """

@@ -6,7 +6,7 @@ import torch
 
 from wsseg.registry import MODELS, PSEUDO_LABELLERS
 from wsseg.pseudo.base import PseudoLabeller
-from wsseg.pseudo.crf import check_crf_kwargs
+from wsseg.refine.crf import check_crf_kwargs
 from wsseg.utils.checkpoint import load_state_dict_file
 
 
@@ -18,7 +18,7 @@ class NetworkPseudoLabeller(PseudoLabeller):
 
     ``crf=dict(n_iters=5, sigma_rgb=13, ...)`` refines the network's probabilities with the
     mean-field CRF before the argmax (the model's ``test_cfg.crf`` path, arguments of
-    :func:`wsseg.pseudo.crf.dense_crf_meanfield`); ``crf=None`` keeps the model's own setting.
+    :func:`wsseg.refine.crf.dense_crf_meanfield`); ``crf=None`` keeps the model's own setting.
     """
 
     def __init__(self, model: dict | torch.nn.Module, checkpoint: str | None = None,

@@ -1,0 +1,1 @@
+"""Pixel refinement shared by the labellers and the patch path: the mean-field CRF."""
