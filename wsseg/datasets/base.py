@@ -48,7 +48,7 @@ def append_bad_data_report(path: str | os.PathLike, file: str, error: str) -> No
     """Append one JSON line; a single ``O_APPEND`` write, so workers do not interleave."""
     line = (json.dumps(dict(file=str(file), error=error)) + '\n').encode()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)   # as open()
     try:
         os.write(fd, line)
     finally:

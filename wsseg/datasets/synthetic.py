@@ -14,7 +14,6 @@ from __future__ import annotations
 import colorsys
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from scipy import ndimage
 from skimage import draw
 
 from wsseg.structures import make_palette
-from wsseg.utils.io import write_png_atomic
+from wsseg.utils.io import temp_beside, write_png_atomic
 
 SCENE_CLASSES = ('background', 'disc', 'square', 'triangle', 'stripes')
 SEAGRASS_SPECIES = ('Strappy', 'Ferny', 'Rounded')
@@ -37,7 +36,7 @@ _TEXTURES = ('spots', 'checker', 'lines', 'stripes')
 # ----------------------------------------------------------------------------- file helpers
 def _atomic(path: Path, write) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+    fd, tmp = temp_beside(path)   # mode of a plain open(), not 0600
     try:
         with os.fdopen(fd, 'wb') as f:
             write(f)

@@ -74,18 +74,47 @@ def check_mask(mask: np.ndarray, path, num_classes: int | None = None,
                             f'0..{num_classes - 1} (and {ignore_index} = ignore)')
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux shows it (``/proc``); else set
+    and restored at once."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('Umask:'):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def temp_beside(path: Path) -> tuple[int, str]:
+    """``mkstemp`` in ``path``'s folder, with the mode a plain ``open()`` would give (0666 less
+    the umask) instead of mkstemp's owner-only 0600: on a shared folder the team reads it."""
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~current_umask())
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    return fd, tmp
+
+
 @contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """Open a temporary file beside ``path`` for binary writing; on success flush, fsync and
     rename it onto ``path`` (``os.replace``, atomic on POSIX).
 
+    The file gets the permissions of a plain ``open()`` (see :func:`temp_beside`).
     A reader never sees a half-written file; a killed writer leaves only a ``.<name>.*.tmp``
     that :func:`clean_partial_writes` removes. On a full disk the temporary file is removed
     and :class:`DiskFullError` names ``path``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+    fd, tmp = temp_beside(path)
     try:
         with os.fdopen(fd, 'wb') as f:
             yield f

@@ -5,7 +5,6 @@ Every figure is written atomically (temporary file in the same folder, then a re
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -14,6 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from wsseg.structures import voc_palette
+from wsseg.utils.io import temp_beside
 
 
 def _palette(palette, n: int) -> np.ndarray:
@@ -67,7 +67,7 @@ def _save(fig: Figure, path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(fig)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+    fd, tmp = temp_beside(path)   # mode of a plain open(), not 0600
     try:
         with os.fdopen(fd, 'wb') as f:
             fig.savefig(f, format=path.suffix.lstrip('.') or 'png', bbox_inches='tight')
