@@ -25,7 +25,7 @@ from segment_anything.modeling import (ImageEncoderViT, MaskDecoder, PromptEncod
                                        TwoWayTransformer)
 from segment_anything.utils.transforms import ResizeLongestSide
 
-from wsseg.utils.checkpoint import CheckpointError
+from wsseg.utils.checkpoint import CheckpointError, directory_message
 
 SAM_TYPES = ('vit_b', 'vit_l', 'vit_h')
 SAM_URLS = {
@@ -33,6 +33,7 @@ SAM_URLS = {
     'vit_l': 'https://dl.fbaipublicfiles.com/segment_anything/sam_vit_l_0b3195.pth',
     'vit_h': 'https://dl.fbaipublicfiles.com/segment_anything/sam_vit_h_4b8939.pth',
 }
+_SAM_FILES = {k: v.rsplit('/', 1)[1] for k, v in SAM_URLS.items()}
 # image-encoder width of each official model: used to say which type a checkpoint is
 _ENCODER_WIDTH = {768: 'vit_b', 1024: 'vit_l', 1280: 'vit_h'}
 
@@ -126,6 +127,9 @@ def build_sam(model_type: str, checkpoint: str | Path) -> Sam:
                               f'{SAM_URLS[model_type]} and pass its local path (checkpoint= in the '
                               'config, or --checkpoint).')
     p = Path(checkpoint).expanduser()
+    if p.is_dir():
+        raise CheckpointError(directory_message(p, f'SAM {model_type}', f'{_SAM_FILES[model_type]} '
+                                                f'from {SAM_URLS[model_type]}'))
     if not p.is_file():
         raise CheckpointError(f'SAM {model_type} checkpoint not found: {p}. Download it from '
                               f'{SAM_URLS[model_type]} and pass its local path as checkpoint=.')
@@ -148,7 +152,10 @@ def build_sam_from_cfg(cfg: dict | Sam) -> Sam:
         ckpt = cfg.pop('checkpoint', None)
         sam = build_small_sam(**cfg)
         if ckpt:
-            p = Path(ckpt)
+            p = Path(ckpt).expanduser()
+            if p.is_dir():
+                raise CheckpointError(directory_message(p, 'small SAM', 'a state dict saved from '
+                                                        'build_small_sam with the same options'))
             if not p.is_file():
                 raise CheckpointError(f'small SAM checkpoint not found: {p}')
             state = _load_state(p)

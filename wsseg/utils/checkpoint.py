@@ -22,10 +22,21 @@ class CheckpointError(FileNotFoundError):
 def require_file(path: str | Path, kind: str) -> Path:
     """Return ``path`` or raise naming the file and where that kind of checkpoint comes from."""
     p = Path(path).expanduser()
+    if p.is_dir():
+        raise CheckpointError(directory_message(p, kind, _WHERE.get(kind, 'its provider')))
     if not p.is_file():
         raise CheckpointError(f'{kind} checkpoint not found: {p}. Get it from: {_WHERE.get(kind, "its provider")}, '
                               'and pass its local path in the config.')
     return p
+
+
+def directory_message(p: Path, kind: str, expected: str) -> str:
+    """The error for a checkpoint path that is a folder: what file belongs there, and the
+    checkpoint-like files the folder holds (a likely slip is naming a work_dir)."""
+    found = sorted(f.name for f in p.iterdir() if f.suffix in ('.pth', '.pt', '.bin', '.ckpt'))[:5]
+    inside = f' It holds {", ".join(found)}; name one of them.' if found else ''
+    return (f'{p} is a directory, not a file: expected a {kind} checkpoint file, i.e. {expected}.'
+            f'{inside}')
 
 
 def load_checkpoint_file(path: str | Path, kind: str, map_location='cpu') -> dict:
