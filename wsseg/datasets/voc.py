@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Sequence
@@ -197,7 +198,9 @@ def rasterize_scribble_xml(path: str | Path, shape: tuple[int, int],
     Each ``<polygon>`` is one scribble: its ``<tag>`` names the class and its ordered
     ``<point><X/><Y/></point>`` list is a polyline (not closed), drawn with a square brush of
     side ``width`` (every pixel within Chebyshev distance ``width // 2`` of the 1-pixel line).
-    ``X``/``Y`` are 0-based column/row; points outside the image are clipped to its border.
+    ``X``/``Y`` are 0-based column/row. Each segment of a stroke that leaves the image is
+    clipped at the image border (it keeps its slope; see :func:`stroke_pixels`); a stroke with
+    no pixel inside the image draws nothing and warns naming the file and the polygon.
     Later scribbles overwrite earlier ones. Short ScribbleSup names (plane, bike, table,
     motorbike, plant, monitor, ...) map onto the VOC names.
 
@@ -206,11 +209,9 @@ def rasterize_scribble_xml(path: str | Path, shape: tuple[int, int],
     background) draws them as background, and so does a name in neither vocabulary;
     ``'ignore'`` leaves them unlabelled; ``'error'`` draws Context stuff as background but
     raises :class:`DataError` for a name in neither vocabulary.
-    A file without any scribble, a malformed file, or a ``<size>`` that differs from ``shape``
-    raise :class:`DataError` naming the file.
+    A file without any scribble, a malformed file, a coordinate that is not a finite number,
+    or a ``<size>`` that differs from ``shape`` raise :class:`DataError` naming the file.
     """
-    from skimage.draw import line
-
     if unknown not in UNKNOWN_POLICIES:
         raise ValueError(f'unknown={unknown!r}: expected one of {UNKNOWN_POLICIES}')
     path = Path(path)
@@ -228,26 +229,65 @@ def rasterize_scribble_xml(path: str | Path, shape: tuple[int, int],
     offsets = [(dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)]
     for i, poly in enumerate(polygons):
         src = f'{path}: polygon {i}'
-        cls = _scribble_class(_text(poly, 'tag', src), classes, unknown, src)
+        tag = _text(poly, 'tag', src)
+        cls = _scribble_class(tag, classes, unknown, src)
         pts = [(_num(p, 'x', src), _num(p, 'y', src)) for p in poly.findall('point')]
         if not pts:
             raise DataError(f'{src} has no <point>')
+        xy = np.asarray(pts, np.float64)
+        if not np.isfinite(xy).all():
+            raise DataError(f'{src} ({tag}): a point coordinate is not finite '
+                            f'({xy[~np.isfinite(xy).all(1)][0].tolist()})')
         if cls is None:
             continue
-        xy = np.rint(np.asarray(pts, np.float64)).astype(np.int64)
-        xy[:, 0] = np.clip(xy[:, 0], 0, w - 1)
-        xy[:, 1] = np.clip(xy[:, 1], 0, h - 1)
-        rr, cc = [xy[:1, 1]], [xy[:1, 0]]
-        for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:]):
-            lr, lc = line(y0, x0, y1, x1)
-            rr.append(lr)
-            cc.append(lc)
-        rr, cc = np.concatenate(rr), np.concatenate(cc)
-        for dy, dx in offsets:
-            yy, xx = rr + dy, cc + dx
-            ok = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
-            out[yy[ok], xx[ok]] = cls
+        # the brush reaches r pixels beyond the line: keep the parts of the line that come
+        # that close to the image, and the brush pixels inside it
+        rr, cc = stroke_pixels(np.rint(xy), (-r, -r, w - 1 + r, h - 1 + r))
+        yy = (rr[:, None] + np.array([o[0] for o in offsets])).ravel()
+        xx = (cc[:, None] + np.array([o[1] for o in offsets])).ravel()
+        ok = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+        if not ok.any():
+            warnings.warn(f'{src} ({tag}): the scribble lies wholly outside the image ({w}x{h}); '
+                          'nothing drawn', stacklevel=2)
+            continue
+        out[yy[ok], xx[ok]] = cls
     return out
+
+
+def segment_pixels(x0: int, y0: int, x1: int, y1: int, box: tuple[int, int, int, int]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of the pixels of ``skimage.draw.line(y0, x0, y1, x1)`` that lie in ``box``
+    (x0, y0, x1, y1, inclusive), without drawing the rest: the segment is clipped first.
+
+    skimage's Bresenham line makes one pixel per step ``i`` along the longer axis, and its
+    offset along the shorter one is ``floor((2 * short * i + long) / (2 * long))``; only the
+    steps whose long-axis coordinate is inside ``box`` are made, so a stroke that crosses the
+    border keeps its slope and far-away coordinates cost nothing. Python integers: exact for
+    any size.
+    """
+    steep = abs(y1 - y0) > abs(x1 - x0)
+    if steep:         # walk along y: swap the axes, and swap back at the end
+        x0, y0, x1, y1 = y0, x0, y1, x1
+        box = (box[1], box[0], box[3], box[2])
+    n, m = abs(x1 - x0), abs(y1 - y0)
+    sx, sy = (1 if x1 >= x0 else -1), (1 if y1 >= y0 else -1)
+    lo, hi = (box[0] - x0, box[2] - x0) if sx > 0 else (x0 - box[2], x0 - box[0])
+    steps = range(max(lo, 0), min(hi, n) + 1)
+    xs = [x0 + sx * i for i in steps]
+    ys = [y0 + sy * ((2 * m * i + n) // (2 * n)) if n else y0 for i in steps]
+    keep = [box[1] <= y <= box[3] for y in ys]
+    xs = np.array([x for x, k in zip(xs, keep) if k], np.int64)
+    ys = np.array([y for y, k in zip(ys, keep) if k], np.int64)
+    return (xs, ys) if steep else (ys, xs)
+
+
+def stroke_pixels(xy: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of the 1-pixel polyline through the integer points ``xy`` (M, 2) (x, y),
+    each segment clipped at ``box`` (see :func:`segment_pixels`)."""
+    pts = [(int(x), int(y)) for x, y in xy]
+    segs = list(zip(pts[:-1], pts[1:])) or [(pts[0], pts[0])]
+    parts = [segment_pixels(*p0, *p1, box) for p0, p1 in segs]
+    return (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
 
 
 def load_scribble(path: str | Path, shape: tuple[int, int], classes: Sequence[str] = VOC_CLASSES,
