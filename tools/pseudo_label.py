@@ -66,6 +66,9 @@ def main(argv=None) -> dict:
     report = labeller.run(dataset, out, save_confidence=args.save_confidence, rank=rank, world_size=world)
     if rank == 0:
         print(f"\n{report['labelled']} written, {report['skipped_existing']} already done -> {out}")
+        if report.get('redone_broken'):
+            print(f"{report['redone_broken']} broken output(s) redone (0-byte, truncated or not "
+                  'a PNG)')
         for b in report['skipped_bad']:
             print(f"skipped (bad data): {b['file']}: {b['error']}")
         if report['skipped_bad']:

@@ -35,8 +35,10 @@ class PseudoLabeller:
             bad_data: str | None = None) -> dict:
         """Label every image of ``dataset`` (raw dicts through its pipeline) into ``out_dir``.
 
-        Images whose PNG already exists are skipped, so an interrupted run resumes; the mask
-        PNG is written last (after its confidence PNG), so it marks the image done. Rank ``r``
+        Images whose PNG already exists whole are skipped, so an interrupted run resumes; the
+        mask PNG is written last (after its confidence PNG), so it marks the image done. A
+        broken one (0 bytes, truncated, not a PNG: :func:`finished_png`) is labelled again and
+        counted in the report's ``redone_broken``. Rank ``r``
         of ``world_size`` labels images ``r, r + world_size, ...``: each is written once.
 
         ``bad_data`` (default: the dataset's ``bad_data``, else ``'stop'``): ``'stop'`` raises
@@ -54,13 +56,15 @@ class PseudoLabeller:
         indices = list(range(rank, len(dataset), world_size))
         stems = {i: _stem(dataset.get_data_info(i)) for i in indices}
         clean_partial_writes(out_dir, names={f'{s}.png' for s in stems.values()})
-        done = skipped = 0
+        done = skipped = redone = 0
         bad: list[dict] = []
         t0 = time.perf_counter()
         bar = ProgressBar(len(indices)) if rank == 0 else None
         for i in indices:
             target = out_dir / f'{stems[i]}.png'
-            if target.exists():
+            broken = target.exists() and not finished_png(target)
+            redone += broken
+            if target.exists() and not broken:
                 skipped += 1
             else:
                 info = dataset.get_data_info(i)
@@ -81,13 +85,34 @@ class PseudoLabeller:
             if bar is not None:
                 bar.update()
         mine = dict(rank=rank, images=len(indices), labelled=done, skipped_existing=skipped,
-                    skipped_bad=bad, seconds=round(time.perf_counter() - t0, 3))
+                    redone_broken=redone, skipped_bad=bad, seconds=round(time.perf_counter() - t0, 3))
         write_json_atomic(out_dir / f'pseudo_label_report.rank{rank}.json', mine)
         if world_size > 1 and is_distributed():
             barrier()
         if rank != 0 or (world_size > 1 and not is_distributed()):
             return dict(mine, out_dir=str(out_dir), world_size=world_size)
         return merge_reports(out_dir, world_size, len(dataset), policy)
+
+
+PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+PNG_END = b'\x00\x00\x00\x00IEND\xaeB`\x82'      # the IEND chunk: length 0, type, CRC
+PNG_MIN_BYTES = len(PNG_SIGNATURE) + 25 + 12 + len(PNG_END)   # + IHDR and an empty IDAT
+
+
+def finished_png(path: Path) -> bool:
+    """Cheap check that a PNG on disk was written whole: its size, its 8-byte signature and its
+    closing IEND chunk (two small reads; the pixels are not decoded). A 0-byte or truncated
+    file, or another format, is False."""
+    try:
+        with open(path, 'rb') as f:
+            if f.seek(0, 2) < PNG_MIN_BYTES:
+                return False
+            f.seek(0)
+            head = f.read(len(PNG_SIGNATURE))
+            f.seek(-len(PNG_END), 2)
+            return head == PNG_SIGNATURE and f.read() == PNG_END
+    except OSError:
+        return False
 
 
 def _stem(info: dict) -> str:
@@ -102,6 +127,7 @@ def merge_reports(out_dir: Path, world_size: int, total: int, policy: str) -> di
     report = dict(out_dir=str(out_dir), world_size=world_size, images=total,
                   labelled=sum(r['labelled'] for r in ranks),
                   skipped_existing=sum(r['skipped_existing'] for r in ranks),
+                  redone_broken=sum(r.get('redone_broken', 0) for r in ranks),
                   bad_data=policy, skipped_bad=bad,
                   per_rank=[{k: (len(v) if k == 'skipped_bad' else v) for k, v in r.items()}
                             for r in ranks])
