@@ -1,0 +1,27 @@
+# Benchmark matrix: MSRC-21 (train -> val), every row on the same network, schedule and seed
+# (configs/msrc21/_base_.py: DeepLabV3+ R18 from scratch, 128x128 crops, batch 8, 1000
+# iterations). Run:  python tools/benchmark.py --matrix configs/benchmarks/msrc21.py
+# The tags rows' pseudo-masks come from tools/bench_tags.py (CAM classifier, seeds,
+# refinement; docs/methods/tags.md), which must have run first.
+dataset = 'MSRC-21 (320x213, 276 train / 58 val, 21 classes, no background, ~20% void)'
+reference = 'msrc21_full_ce'
+budget = ('Every row: same network and schedule; training seed 0 and the same simulated labels, '
+          'except the `*_seed1` rows (training seed 1). Random init everywhere (no SSL init yet).')
+columns = [('row', 'name'), ('weak labels', 'weak'), ('labelled pixels', 'labelled'),
+           ('method', 'method'), ('mIoU', 'mIoU:.2f'), ('weak/full mIoU', 'ratio:mIoU'),
+           ('mAcc', 'mAcc:.2f'), ('weak/full mAcc', 'ratio:mAcc'), ('aAcc', 'aAcc:.2f'),
+           ('wall time', 'wall'), ('peak RSS', 'rss')]
+_seed1 = ['--cfg-options', 'randomness.seed=1']
+rows = [
+    dict(name='msrc21_full_ce', weak='full masks', method='CE', config='configs/msrc21/full_ce.py'),
+    dict(name='msrc21_full_ce_seed1', weak='full masks', method='CE; training seed 1',
+         config='configs/msrc21/full_ce.py', extra_args=_seed1),
+    dict(name='msrc21_full_ce_long', weak='full masks', method='CE, 2000 iterations (plateau check)',
+         config='configs/msrc21/full_ce_long.py'),
+    dict(name='msrc21_scribbles_pce', weak='scribbles 3% (simulated)', method='partial CE',
+         config='configs/msrc21/scribbles_pce.py'),
+    dict(name='msrc21_points_pce', weak='points, 1 per region (simulated)', method='partial CE',
+         config='configs/msrc21/points_pce.py'),
+    dict(name='msrc21_logic_boxes_scribbles', weak='boxes + scribbles 3% (simulated)',
+         method='logic loss', config='configs/msrc21/boxes_scribbles_logic.py'),
+]
