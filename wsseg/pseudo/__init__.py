@@ -5,3 +5,4 @@ from .crf import CRFRefined  # noqa: F401
 from .cam import CamPseudoLabeller  # noqa: F401
 from .sam_logic import SamBoxPseudoLabeller, SamLogicPseudoLabeller  # noqa: F401
 from .patch_map import PatchMapPseudoLabeller  # noqa: F401
+from .dense_clip import DenseClipLabeller  # noqa: F401
