@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from wsseg.evaluation.confusion import confusion_matrix, mask_report, print_report  # noqa: E402
-from wsseg.utils.io import DataError, read_mask  # noqa: E402
+from wsseg.utils.io import DataError, read_mask, tolerant_console  # noqa: E402
 from wsseg.visualization.plots import plot_confusion  # noqa: E402
 
 MASK_EXTS = ('.png', '.bmp', '.tif', '.tiff')
@@ -91,6 +91,7 @@ def match(pred: dict[str, Path], gt: dict[str, Path], allow_missing: bool) -> tu
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    tolerant_console()          # any file name prints, UTF-8 or not
     classes = resolve_classes(args)
     k = len(classes)
     pred_files, gt_files = list_masks(args.pred_dir), list_masks(args.gt_dir)

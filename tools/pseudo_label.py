@@ -22,6 +22,7 @@ from mmengine.runner import set_random_seed  # noqa: E402
 
 from wsseg.engine.dist import init_distributed  # noqa: E402
 from wsseg.registry import DATASETS, PSEUDO_LABELLERS  # noqa: E402
+from wsseg.utils.io import tolerant_console  # noqa: E402
 from wsseg.utils.setup_env import register_all_modules  # noqa: E402
 
 
@@ -41,6 +42,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    tolerant_console()          # any file name prints, UTF-8 or not
     register_all_modules()
     cfg = Config.fromfile(args.config)
     if args.cfg_options:

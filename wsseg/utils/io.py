@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import errno
 import json
+import io
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +26,15 @@ class DiskFullError(OSError):
 
 _FULL = {errno.ENOSPC: 'no space left on device', errno.EDQUOT: 'disk quota exceeded',
          errno.EFBIG: 'file size limit exceeded'}
+
+
+def tolerant_console() -> None:
+    """Let stdout and stderr print any file name: a name that is not valid UTF-8 (kept by
+    Python as surrogate escapes) is written as ``\\udcXX`` escapes instead of raising
+    ``UnicodeEncodeError`` on a strict UTF-8 stream. Tools call it first thing."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == 'strict':
+            stream.reconfigure(errors='backslashreplace')
 
 
 def read_image(path: str | os.PathLike) -> np.ndarray:
