@@ -1,7 +1,7 @@
 """Score a folder of predicted (or pseudo-) masks against a folder of ground-truth masks.
 
 ``python tools/eval_masks.py PRED_DIR GT_DIR [--num-classes K | --classes a,b,c]
-[--ignore-index 255] [--out DIR] [--allow-missing]``
+[--ignore-index 255] [--out DIR] [--allow-missing] [--html DIR [--images DIR] [--weak DIR]]``
 
 Files are matched by stem (``a.png`` <-> ``a.png``/``a.bmp``...). Ground-truth pixels equal to
 the ignore index are not scored; prediction pixels equal to it (undecided pixels of a
@@ -9,7 +9,10 @@ pseudo-mask) are not scored either, and their share is reported as the labelled 
 (share of non-ignore pixels in the predictions). Prints a per-class table and writes
 ``confusion.png`` and ``metrics.json`` (scores in percent) to ``--out`` (default
 ``PRED_DIR/../eval``). Without ``--num-classes``/``--classes`` a ``classes.txt`` beside or above
-GT_DIR is used.
+GT_DIR is used. ``--html DIR`` also writes the HTML report there (``index.html``: sortable
+per-class table, confusion matrix, gallery worst image first; wsseg/visualization/report.py),
+with the images of ``--images`` and the weak-label maps (255 = unlabelled) of ``--weak`` in its
+gallery when given (matched by stem).
 """
 from __future__ import annotations
 
@@ -24,10 +27,12 @@ import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from wsseg.evaluation.confusion import confusion_matrix, mask_report, print_report  # noqa: E402
-from wsseg.utils.io import DataError, read_mask, tolerant_console  # noqa: E402
+from wsseg.utils.io import DataError, read_image, read_mask, tolerant_console  # noqa: E402
+from wsseg.visualization.report import MaskReport  # noqa: E402
 from wsseg.visualization.plots import plot_confusion  # noqa: E402
 
 MASK_EXTS = ('.png', '.bmp', '.tif', '.tiff')
+IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -42,6 +47,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--allow-missing', action='store_true',
                    help='report and skip files without a counterpart instead of failing')
     p.add_argument('--no-progress', action='store_true')
+    p.add_argument('--html', type=Path, help='also write the HTML report (index.html) into this folder')
+    p.add_argument('--images', type=Path, help='images by stem, for the report\'s gallery')
+    p.add_argument('--weak', type=Path, help='weak-label maps by stem (255 = unlabelled), for the gallery')
     return p.parse_args(argv)
 
 
@@ -103,6 +111,9 @@ def main(argv=None) -> dict:
     for key, files in missing.items():
         for f in files:
             print(f'skipped ({key.replace("_", " ")}): {f}')
+    report = html_report(args, classes, missing) if args.html else None
+    images = list_images(args.images) if report is not None and args.images else {}
+    weak = list_masks(args.weak) if report is not None and args.weak else {}
     cm = np.zeros((k, k), np.int64)
     labelled = total = 0
     for stem in tqdm(stems, desc='eval_masks', disable=args.no_progress, file=sys.stderr):
@@ -112,6 +123,9 @@ def main(argv=None) -> dict:
             raise DataError(f'{pred_files[stem]}: prediction size {pred.shape[1]}x{pred.shape[0]} (WxH) '
                             f'differs from its ground truth {gt_files[stem]} ({gt.shape[1]}x{gt.shape[0]})')
         cm += confusion_matrix(pred, gt, k, args.ignore_index)
+        if report is not None:
+            report.add(stem, pred, gt, image=read_image(images[stem]) if stem in images else None,
+                       weak=read_mask(weak[stem]) if stem in weak else None)
         labelled += int((pred != args.ignore_index).sum())
         total += pred.size
     result = mask_report(cm, classes, labelled, total, num_images=len(stems),
@@ -123,7 +137,26 @@ def main(argv=None) -> dict:
     (out / 'metrics.json').write_text(json.dumps(result, indent=1))
     plot_confusion(cm, classes, out / 'confusion.png')
     print(f'wrote {out / "metrics.json"} and {out / "confusion.png"}')
+    if report is not None:
+        print(f'report: {report.write(args.html, config={k_: str(v) for k_, v in vars(args).items()})}')
     return result
+
+
+def list_images(folder: Path) -> dict[str, Path]:
+    """Image files of ``folder`` by stem (for the report's gallery)."""
+    if not folder.is_dir():
+        raise DataError(f'{folder}: image folder not found')
+    return {f.stem: f for f in sorted(folder.iterdir())
+            if f.suffix.lower() in IMAGE_EXTS and f.is_file() and not f.name.startswith('.')}
+
+
+def html_report(args, classes: list[str], missing: dict) -> MaskReport:
+    """The report's builder, with the files left out already recorded."""
+    report = MaskReport(classes, ignore_index=args.ignore_index, title=f'masks of {args.pred_dir}')
+    for key, files in missing.items():
+        for f in files:
+            report.skip(Path(f).stem, key.replace('_', ' '))
+    return report
 
 
 if __name__ == '__main__':

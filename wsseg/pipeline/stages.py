@@ -291,7 +291,10 @@ class PseudoLabelsStage(Stage):
 class QualityStage(Stage):
     """``quality=dict(dataset=None, pictures=6)``: pseudo-masks against the dataset's full
     masks (default: the pseudo-label dataset), as mIoU, per-class IoU/P/R/F1, the decided
-    share, a confusion-matrix PNG and an overlay PNG. Without ground truth it says so."""
+    share, a confusion-matrix PNG and an overlay PNG, and the HTML report ``report/index.html``
+    (:mod:`wsseg.visualization.report`: its gallery shows the ``pictures`` worst images, with
+    stage 1's weak labels when it ran). Without ground truth the report holds the gallery and
+    the class areas, and the stage says so."""
 
     name = 'quality'
 
@@ -303,45 +306,60 @@ class QualityStage(Stage):
         return dict(data=dataset_digest(self._dataset(), self.ctx.digests))
 
     def run(self) -> dict:
-        from wsseg.evaluation import confusion_matrix, mask_report, print_report
+        from wsseg.evaluation import print_report
+        from wsseg.utils.io import read_image
         from wsseg.visualization.plots import plot_confusion, save_overlay_grid
+        from wsseg.visualization.report import MaskReport
+        from wsseg.weak import load_weak_labels
         ds = self._dataset()
         pseudo_dir = Path(self.ctx.outputs['pseudo_labels']['dir'])
+        weak_dir = self.ctx.outputs.get('weak_labels', {}).get('dir')
         classes = tuple(ds.metainfo['classes'])
         k = len(classes)
-        cm = np.zeros((k, k), np.int64)
-        labelled = total = scored = 0
+        pictures = int(self.spec.get('pictures', 6))
+        report = MaskReport(classes, ds.metainfo.get('palette'), gallery=pictures,
+                            title=f'pseudo-masks of {pseudo_dir}')
         shown = []
         bar = ProgressBar(len(ds))
         for i in range(len(ds)):
             info = ds.get_data_info(i)
             bar.update()
-            pred_path = pseudo_dir / f'{_stem(info)}.png'
+            stem = _stem(info)
+            pred_path = pseudo_dir / f'{stem}.png'
+            if not pred_path.is_file():
+                report.skip(stem, 'no pseudo-mask')
+                continue
             has_gt = info.get('seg_map_path') or info.get('semantic_mask_fn') is not None
-            if not has_gt or not pred_path.is_file():
-                continue
-            results = ds.pipeline(dict(info))
-            gt = results.get('gt_seg_map')
-            if gt is None:
-                continue
-            pred = read_mask(pred_path, k, shape=gt.shape)
-            cm += confusion_matrix(pred, gt, k)
-            labelled, total, scored = labelled + int((pred != 255).sum()), total + pred.size, scored + 1
-            if len(shown) < int(self.spec.get('pictures', 6)):
-                shown.append((results['img'], pred, gt))
-        if not scored:
-            return dict(metrics=None, note='no ground truth to score the pseudo-masks against')
-        report = mask_report(cm, classes, labelled, total, num_images=scored, pseudo_dir=str(pseudo_dir))
-        print(print_report(report))
-        write_json_atomic(self.folder / 'metrics.json', report)
-        plot_confusion(cm, classes, self.folder / 'confusion.png', title='pseudo-masks vs ground truth')
+            if has_gt:
+                results = ds.pipeline(dict(info))
+                img, gt = results['img'], results.get('gt_seg_map')
+            else:
+                img, gt = read_image(info['img_path']), None
+            pred = read_mask(pred_path, k, shape=img.shape[:2] if gt is None else gt.shape)
+            weak = None
+            if weak_dir and (Path(weak_dir) / f'{stem}.json').is_file():
+                weak = load_weak_labels(weak_dir, stem).partial_mask()
+            report.add(stem, pred, gt, image=img, weak=weak)
+            if gt is not None and len(shown) < pictures:
+                shown.append((img, pred, gt))
+        page = report.write(self.folder / 'report', config=plain(self.ctx.specs))
+        print(f'[quality] report: {page}')
+        if not report.has_gt:
+            return dict(metrics=None, note='no ground truth to score the pseudo-masks against',
+                        report=str(page))
+        result = dict(report.metrics(), pseudo_dir=str(pseudo_dir))
+        print(print_report(result))
+        write_json_atomic(self.folder / 'metrics.json', result)
+        plot_confusion(report.cm, classes, self.folder / 'confusion.png', title='pseudo-masks vs ground truth')
         save_overlay_grid(self.folder / 'overlays.png', [s[0] for s in shown], [s[1:] for s in shown],
-                          ['pseudo-mask', 'ground truth'], palette=ds.metainfo.get('palette'))
-        return dict(metrics={k_: report[k_] for k_ in ('mIoU', 'aAcc', 'labelled_fraction')},
-                    num_images=scored)
+                          ['pseudo-mask', 'ground truth'], palette=ds.metainfo.get('palette'),
+                          classes=classes)
+        return dict(metrics={k_: result[k_] for k_ in ('mIoU', 'aAcc', 'labelled_fraction')},
+                    num_images=report.scored, report=str(page))
 
     def complete(self, outputs: dict) -> bool:
-        return outputs.get('metrics') is None or (self.folder / 'metrics.json').is_file()
+        return (outputs.get('metrics') is None or (self.folder / 'metrics.json').is_file()) and \
+            (not outputs.get('report') or Path(outputs['report']).is_file())
 
 
 # ---------------------------------------------------------------------------- 4. second stage

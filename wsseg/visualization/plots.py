@@ -11,6 +11,7 @@ from typing import Sequence
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from wsseg.structures import voc_palette
 from wsseg.utils.io import temp_beside
@@ -81,11 +82,13 @@ def _save(fig: Figure, path) -> Path:
 
 def save_overlay_grid(path, images: Sequence[np.ndarray], masks_list: Sequence[Sequence],
                       titles: Sequence[str], palette=None, alpha: float = 0.5,
-                      row_names: Sequence[str] | None = None) -> Path:
+                      row_names: Sequence[str] | None = None,
+                      classes: Sequence[str] | None = None) -> Path:
     """One row per image: the image, then an overlay per mask (e.g. GT / pseudo / prediction).
 
     ``masks_list[i]`` holds the masks of ``images[i]`` (``None`` for a missing one);
-    ``titles`` names the mask columns (or, with one more entry, the image column too).
+    ``titles`` names the mask columns (or, with one more entry, the image column too);
+    ``classes`` (names in index order) adds a colour legend below the grid.
     """
     if len(images) != len(masks_list):
         raise ValueError(f'save_overlay_grid: {len(images)} images but {len(masks_list)} mask rows')
@@ -117,6 +120,11 @@ def save_overlay_grid(path, images: Sequence[np.ndarray], masks_list: Sequence[S
             if c == 0 and row_names is not None:
                 ax.set_ylabel(str(row_names[r]), fontsize=8)
     fig.tight_layout()
+    if classes:
+        lut = _palette(palette, len(classes))
+        handles = [Patch(facecolor=lut[i] / 255.0, edgecolor='0.4', label=str(c)) for i, c in enumerate(classes)]
+        fig.legend(handles=handles, loc='upper center', bbox_to_anchor=(0.5, 0.0), ncol=min(len(handles), 6),
+                   fontsize=8, frameon=False)
     return _save(fig, path)
 
 
