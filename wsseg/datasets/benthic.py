@@ -23,7 +23,8 @@ Layout under ``out_dir`` (the synthetic seagrass layout, so every patch-path con
     <split>/frames/<Group>/<id>.jpg     the DeepSeagrass whole-frame layout: folder = image label
     <split>/patch_labels/<id>.npy       (rows, cols) int64 group index per cell
     <split>/pixel_masks/<id>.png        the patch labels painted to pixels (palette PNG)
-    <split>/patches/<Group>/<name>.jpg  the split's patches at patch_size (SimCLR input)
+    <split>/patches/<Group>/<name>.jpg  the split's patches at patch_size (SimCLR input;
+                                        ``export_patches=False`` skips them)
     <split>/labels.json                 classes, per-frame label, patch labels, patch sources
     compose.json                        the parameters; frames are reused while they match
 
@@ -212,7 +213,7 @@ def compose_benthic_frames(patch_root: str | Path, out_dir: str | Path,
                            frames_per_group: Mapping[str, int] | None = None,
                            dominant: tuple[int, int] = (20, 32), grid: tuple[int, int] = (5, 8),
                            patch_size: int = 112, seed: int = 0, reuse: bool = True, quality: int = 92,
-                           progress: bool = True) -> dict:
+                           export_patches: bool = True, progress: bool = True) -> dict:
     """Compose (or reuse) the frames under ``out_dir``; see the module docstring. Returns a summary."""
     splits = dict(splits or {'train': 0.6, 'val': 0.2, 'test': 0.2})
     frames_per_group = dict(frames_per_group or {'train': 24, 'val': 8, 'test': 12})
@@ -228,6 +229,7 @@ def compose_benthic_frames(patch_root: str | Path, out_dir: str | Path,
     groups = resolve_grouping(grouping, list(files))
     params = compose_params(patch_root, grouping if isinstance(grouping, str) else {k: list(v) for k, v in groups.items()},
                             fill, splits, frames_per_group, (lo, hi), grid, patch_size, seed, reuse, quality)
+    params['export_patches'] = bool(export_patches)
     params['sources'] = hashlib.sha1('\n'.join(f'{c}/{f.name}' for c, fs in files.items()
                                                for f in fs).encode()).hexdigest()
     out = Path(out_dir)
@@ -285,7 +287,7 @@ def compose_benthic_frames(patch_root: str | Path, out_dir: str | Path,
                     np.save(f, plab)
                 frames[fid] = {'label': g, 'label_index': names.index(g), 'patch_labels': plab.tolist(),
                                'sources': [f'{c}/{p.name}' for c, p in cell_src]}
-            for c in owner:
+            for c in owner if export_patches else ():
                 for p in by_split[split][c]:
                     _write_jpg(d / 'patches' / owner[c] / p.name, _load_patch(p, patch_size), quality)
             counts = np.bincount(np.concatenate([np.ravel(f['patch_labels']) for f in frames.values()]),
