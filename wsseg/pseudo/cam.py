@@ -5,7 +5,9 @@ seeds: a pixel whose strongest tag CAM reaches ``fg_threshold`` takes that tag; 
 every tag CAM is below ``bg_threshold`` is background (``background_index``), or undecided when
 the dataset has no background class; everything between stays 255. Optionally the seeds are
 refined by the mean-field CRF (:func:`wsseg.refine.crf.refine_mask`), choosing only among the
-image's tags and background.
+image's tags and background, or pooled over superpixels before thresholding
+(:func:`wsseg.refine.superpixels.refine_superpixels`). CAMs are summed over input scales and
+flips (:func:`multiscale_cams`).
 
 Empty tags: with a background class (datasets where background is always present, e.g. VOC)
 the whole image is background; without one it is all 255. Either way a warning names the image.
@@ -14,12 +16,16 @@ from __future__ import annotations
 
 import warnings
 
+from typing import Sequence
+
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from wsseg.models.cam_classifier import normalise_cams
 from wsseg.pseudo.base import PseudoLabeller
 from wsseg.refine.crf import check_crf_kwargs, refine_mask_within
+from wsseg.refine.superpixels import refine_superpixels
 from wsseg.registry import MODELS, PSEUDO_LABELLERS
 from wsseg.utils.checkpoint import load_state_dict_file
 
@@ -61,6 +67,25 @@ def cams_to_seeds(cams: np.ndarray, tags: np.ndarray, fg_threshold: float = 0.3,
     return mask, conf
 
 
+@torch.no_grad()
+def multiscale_cams(model: torch.nn.Module, x: torch.Tensor, size: tuple[int, int],
+                    scales: Sequence[float] = (1.0,), flip: bool = True) -> torch.Tensor:
+    """CAMs of a batch averaged over input ``scales`` (and horizontal flips), at the input's
+    resolution, cropped to ``size`` = (H, W) (the batch padding left out), each map ReLU'd and
+    divided by its maximum: (B, K, H, W) in [0, 1]. ``model.cams`` maps images to raw CAMs."""
+    if not scales or min(scales) <= 0:
+        raise ValueError(f'multiscale_cams: scales must be positive, got {scales}')
+    total = None
+    for s in scales:
+        xs = x if s == 1 else F.interpolate(x, scale_factor=s, mode='bilinear', align_corners=False)
+        cams = model.cams(xs).clamp_min(0)
+        if flip:
+            cams = cams + model.cams(xs.flip(-1)).flip(-1).clamp_min(0)
+        cams = F.interpolate(cams, x.shape[-2:], mode='bilinear', align_corners=False)
+        total = cams if total is None else total + cams
+    return normalise_cams(total[..., :size[0], :size[1]])
+
+
 @PSEUDO_LABELLERS.register_module()
 class CamPseudoLabeller(PseudoLabeller):
     """Seeds from a trained :class:`~wsseg.models.cam_classifier.CamClassifier`.
@@ -70,6 +95,11 @@ class CamPseudoLabeller(PseudoLabeller):
             (``tools/pseudo_label.py --checkpoint`` sets it).
         fg_threshold / bg_threshold / background_index: see :func:`cams_to_seeds`.
         flip: also run the horizontally flipped image and average the CAMs.
+        scales: input scales whose CAMs are summed (e.g. ``(0.5, 1.0, 1.5)``), see
+            :func:`multiscale_cams`.
+        superpixels: ``None``, or :func:`wsseg.refine.superpixels.refine_superpixels` options
+            (``method``, ``params``, ``threshold``; default threshold ``fg_threshold``): the tag
+            CAMs are pooled over superpixels before thresholding. Not with ``crf``.
         crf: ``None``, or :func:`wsseg.refine.crf.refine_mask` options (``confidence``,
             ``threshold``, ``keep_labelled``, ``n_iters``, sigmas, ...) to refine the seeds.
         device: default CUDA when available.
@@ -78,7 +108,8 @@ class CamPseudoLabeller(PseudoLabeller):
     def __init__(self, model: dict | torch.nn.Module, checkpoint: str | None = None,
                  fg_threshold: float = 0.3, bg_threshold: float = 0.05,
                  background_index: int | None = None, flip: bool = True,
-                 crf: dict | None = None, device: str | None = None):
+                 crf: dict | None = None, device: str | None = None,
+                 scales: Sequence[float] = (1.0,), superpixels: dict | None = None):
         self.model = MODELS.build(model) if isinstance(model, dict) else model
         if checkpoint:
             self.model.load_state_dict(load_state_dict_file(checkpoint, 'wsseg'))
@@ -87,6 +118,13 @@ class CamPseudoLabeller(PseudoLabeller):
         cams_to_seeds(np.zeros((1, 1, 1)), np.zeros(1), fg_threshold, bg_threshold)  # checks thresholds
         self.fg_threshold, self.bg_threshold = fg_threshold, bg_threshold
         self.background_index, self.flip = background_index, flip
+        if not scales or min(scales) <= 0:
+            raise ValueError(f'CamPseudoLabeller: scales must be positive, got {scales}')
+        self.scales = tuple(float(x) for x in scales)
+        if superpixels is not None and (crf is not None or background_index is not None):
+            raise ValueError('CamPseudoLabeller: superpixels pools the tag CAMs of a dataset without a '
+                             'background class; it cannot be combined with crf or background_index')
+        self.superpixels = None if superpixels is None else dict(superpixels)
         self.crf = None if crf is None else check_crf_kwargs(
             dict(crf), 'CamPseudoLabeller crf', extra=('confidence', 'threshold', 'keep_labelled', 'device'))
 
@@ -95,13 +133,8 @@ class CamPseudoLabeller(PseudoLabeller):
         """(K, H, W) normalised CAMs of one pipeline output, at its image size."""
         data = self.model.data_preprocessor(dict(inputs=[results['inputs']],
                                                  data_samples=[results['data_samples']]))
-        x = data['inputs']
-        cams = self.model.cams(x)
-        if self.flip:
-            cams = cams + self.model.cams(x.flip(-1)).flip(-1)
-        cams = torch.nn.functional.interpolate(cams, x.shape[-2:], mode='bilinear', align_corners=False)
         h, w = results['data_samples'].img_shape
-        return normalise_cams(cams[0, :, :h, :w]).cpu().numpy()
+        return multiscale_cams(self.model, data['inputs'], (h, w), self.scales, self.flip)[0].cpu().numpy()
 
     def label(self, results: dict) -> tuple[np.ndarray, np.ndarray]:
         sample = results['data_samples']
@@ -122,6 +155,12 @@ class CamPseudoLabeller(PseudoLabeller):
         if bad.size:
             raise ValueError(f'CamPseudoLabeller: {sample.img_path}: tags {bad.tolist()} >= the '
                              f"classifier's {cams.shape[0]} classes")
+        if self.superpixels is not None:
+            opts = dict(self.superpixels)
+            opts.setdefault('threshold', self.fg_threshold)
+            image = np.ascontiguousarray(results['inputs'].permute(1, 2, 0).cpu().numpy().astype(np.uint8))
+            mask, top = refine_superpixels(image[:h, :w], cams[tags], tags, **opts)
+            return mask, np.where(mask != IGNORE, top, 0).astype(np.float32)
         mask, conf = cams_to_seeds(cams[tags], tags, self.fg_threshold, self.bg_threshold,
                                    self.background_index)
         if self.crf is not None:

@@ -1,0 +1,341 @@
+"""The tags path step by step on a train split: CAMs -> seeds -> refinements, each scored.
+
+    python tools/bench_tags.py configs/cam/msrc21_tags_cam.py \\
+        --checkpoint work_dirs/msrc21_tags_cam/iter_400.pth --out work_dirs/tags/msrc21 \\
+        [--steps cams,seeds,crf,superpixels,affinity,report] [--doc docs/benchmarks.md]
+
+Steps (each resumable; later steps read what earlier ones wrote under ``--out``):
+
+- ``cams``: the trained CAM classifier on every train image: CAMs of the image's own tags,
+  summed over ``--scales`` and flips (``cams/<id>.npz``, float16), and the single-scale,
+  unflipped CAMs that the classifier's own prediction uses;
+- ``seeds``: the threshold table (whole-mask mIoU with undecided = miss, decided-pixel mIoU,
+  decided share) and the calibrated threshold; writes ``masks/stage1`` (the classifier's own
+  argmax, single scale), ``masks/cam_argmax`` (multi-scale argmax, no threshold) and
+  ``masks/seeds`` (multi-scale, calibrated threshold);
+- ``crf``: mean-field CRF from the seeds, only among the image's tags (``masks/crf``);
+- ``superpixels``: tag CAMs pooled over SLIC superpixels, then the threshold (``masks/superpixels``);
+- ``affinity``: an affinity head trained on the seeds, the random walk of the CAMs, then the
+  threshold (``masks/affinity``, ``affinity_head.pth``);
+- ``report``: every mask folder against the train masks (``results.json``), a per-class table,
+  pictures (image | CAM | seeds | refined | GT) and the markdown section of ``--doc``.
+
+All folders hold one PNG per train image (255 = undecided), ready for a second stage.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+from mmengine.utils import ProgressBar  # noqa: E402
+
+from wsseg.models.cam_classifier import normalise_cams  # noqa: E402
+from wsseg.pseudo.tag_seeds import (IGNORE, calibrate_threshold, confusion_with_undecided,  # noqa: E402
+                                    scores_with_undecided, seed_scores)
+from wsseg.refine.affinity import AffinityHead, propagate_scores, train_affinity  # noqa: E402
+from wsseg.refine.crf import refine_mask_within  # noqa: E402
+from wsseg.refine.superpixels import refine_superpixels  # noqa: E402
+from wsseg.registry import DATASETS, MODELS  # noqa: E402
+from wsseg.utils.checkpoint import load_state_dict_file  # noqa: E402
+from wsseg.utils.io import read_mask, write_png_atomic  # noqa: E402
+from wsseg.utils.setup_env import register_all_modules  # noqa: E402
+
+STEPS = ('cams', 'seeds', 'crf', 'superpixels', 'affinity', 'report')
+THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
+FOLDERS = ('stage1', 'cam_argmax', 'seeds', 'crf', 'superpixels', 'affinity')
+TITLES = dict(stage1='stage 1: the classifier\'s own CAM argmax (1 scale, no flip)',
+              cam_argmax='multi-scale + flip CAM argmax (no threshold)',
+              seeds='seeds: multi-scale CAM argmax, calibrated threshold',
+              crf='(a) seeds + mean-field CRF', superpixels='(b) CAMs pooled over superpixels + threshold',
+              affinity='(c) learned affinity + random walk + threshold')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('config', help='the CAM classifier config (its train split and test pipeline)')
+    p.add_argument('--checkpoint', required=True)
+    p.add_argument('--out', required=True)
+    p.add_argument('--steps', default=','.join(STEPS))
+    p.add_argument('--scales', default='0.5,0.75,1.0')
+    p.add_argument('--crf', default='{"confidence": 0.7, "n_iters": 5, "threshold": 0.5}',
+                   help='JSON options of wsseg.refine.crf.refine_mask')
+    p.add_argument('--superpixels', default='{"method": "slic", "params": {"n_segments": 300}}')
+    p.add_argument('--affinity', default='{"radius": 5, "beta": 8, "n_iters": 64, "epochs": 1}')
+    p.add_argument('--doc', help='write the report into this markdown file (section "tags-msrc21")')
+    p.add_argument('--section', default='tags-msrc21')
+    p.add_argument('--limit', type=int, help='first N train images only (smoke runs)')
+    return p.parse_args(argv)
+
+
+class Bench:
+    def __init__(self, args):
+        register_all_modules()
+        self.args, self.out = args, Path(args.out)
+        self.cfg = Config.fromfile(args.config)
+        ds_cfg = dict(self.cfg.train_dataloader.dataset)
+        ds_cfg['pipeline'] = self.cfg.test_pipeline
+        self.dataset = DATASETS.build(ds_cfg)
+        self.n = min(len(self.dataset), args.limit or len(self.dataset))
+        self.classes = tuple(self.dataset.metainfo['classes'])
+        self.k = len(self.classes)
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            self._model = MODELS.build(self.cfg.model)
+            self._model.load_state_dict(load_state_dict_file(self.args.checkpoint, 'wsseg'))
+            self._model.eval()
+        return self._model
+
+    def sample(self, i: int) -> dict:
+        return self.dataset[i]
+
+    def ids(self) -> list[str]:
+        return [self.dataset.get_data_info(i)['img_id'] for i in range(self.n)]
+
+    def cams(self, img_id: str) -> dict:
+        return dict(np.load(self.out / 'cams' / f'{img_id}.npz'))
+
+    def gt(self, i: int) -> np.ndarray:
+        return read_mask(self.dataset.get_data_info(i)['seg_map_path'], self.k)
+
+    def folder(self, name: str) -> Path:
+        d = self.out / 'masks' / name
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+    def multiscale(self, x: torch.Tensor, size: tuple[int, int], scales: tuple[float, ...]):
+        """(multi-scale + flip CAMs, single-scale unflipped CAMs), both normalised as
+        :func:`wsseg.pseudo.cam.multiscale_cams` does; the scale-1 forward serves both."""
+        one = self.model.cams(x).clamp_min(0)
+        total = torch.zeros_like(one)
+        for s in scales:
+            xs = x if s == 1 else F.interpolate(x, scale_factor=s, mode='bilinear', align_corners=False)
+            c = one if s == 1 else self.model.cams(xs).clamp_min(0)
+            c = c + self.model.cams(xs.flip(-1)).flip(-1).clamp_min(0)
+            total = total + F.interpolate(c, one.shape[-2:], mode='bilinear', align_corners=False)
+        up = lambda c: normalise_cams(F.interpolate(c, x.shape[-2:], mode='bilinear',  # noqa: E731
+                                                    align_corners=False)[..., :size[0], :size[1]])
+        return up(total), up(one)
+
+    # ------------------------------------------------------------------ steps
+    def step_cams(self):
+        scales = tuple(float(s) for s in self.args.scales.split(','))
+        d = self.out / 'cams'
+        d.mkdir(parents=True, exist_ok=True)
+        bar = ProgressBar(self.n)
+        for i in range(self.n):
+            bar.update()
+            img_id = self.dataset.get_data_info(i)['img_id']
+            if (d / f'{img_id}.npz').is_file():
+                continue
+            r = self.sample(i)
+            tags = np.asarray(r['data_samples'].weak.tags, np.int64)
+            x = self.model.data_preprocessor(dict(inputs=[r['inputs']], data_samples=[r['data_samples']]))['inputs']
+            size = tuple(r['data_samples'].img_shape)
+            ms, one = self.multiscale(x, size, scales)
+            ms, one = ms[0, tags], one[0, tags]
+            tmp = d / f'{img_id}.tmp.npz'
+            np.savez_compressed(tmp, cams=ms.numpy().astype(np.float16), cams1x=one.numpy().astype(np.float16),
+                                tags=tags)
+            tmp.rename(d / f'{img_id}.npz')
+
+    def step_seeds(self):
+        def samples(key):
+            for i, img_id in enumerate(self.ids()):
+                c = self.cams(img_id)
+                yield c[key].astype(np.float32), c['tags'], self.gt(i)
+        table = seed_scores(samples('cams'), self.k, THRESHOLDS)
+        t = calibrate_threshold(table)
+        stats = dict(threshold=t, table=[{k: v for k, v in r.items() if k != 'IoU'} for r in table],
+                     scales=self.args.scales)
+        (self.out / 'seeds.json').write_text(json.dumps(stats, indent=1))
+        print(f'[bench_tags] calibrated threshold {t}')
+        for r in stats['table']:
+            print(f"  t={r['threshold']:.2f}  mIoU {r['mIoU']:.2f}  decided-mIoU {r['mIoU_decided']:.2f}  "
+                  f"decided {r['decided']:.1f}%")
+        for name, key, thr in (('stage1', 'cams1x', 0.0), ('cam_argmax', 'cams', 0.0), ('seeds', 'cams', t)):
+            d = self.folder(name)
+            for img_id in self.ids():
+                c = self.cams(img_id)
+                cams = c[key].astype(np.float32)
+                mask = np.where(cams.max(0) >= thr, c['tags'][cams.argmax(0)], IGNORE).astype(np.uint8)
+                write_png_atomic(d / f'{img_id}.png', mask)
+
+    def threshold(self) -> float:
+        return float(json.loads((self.out / 'seeds.json').read_text())['threshold'])
+
+    def step_crf(self):
+        opts, d = json.loads(self.args.crf), self.folder('crf')
+        bar = ProgressBar(self.n)
+        for i, img_id in enumerate(self.ids()):
+            bar.update()
+            if (d / f'{img_id}.png').is_file():
+                continue
+            img = self.dataset.get_data_info(i)
+            image = np.ascontiguousarray(self.sample(i)['inputs'].permute(1, 2, 0).numpy())
+            seeds = read_mask(self.out / 'masks' / 'seeds' / f'{img_id}.png')
+            tags = self.cams(img_id)['tags']
+            if (seeds == IGNORE).all():
+                out = seeds
+            else:
+                out = refine_mask_within(image, seeds, tags, **opts)
+            write_png_atomic(d / f'{img_id}.png', out)
+            del img
+
+    def step_superpixels(self):
+        opts, d, t = json.loads(self.args.superpixels), self.folder('superpixels'), self.threshold()
+        bar = ProgressBar(self.n)
+        for i, img_id in enumerate(self.ids()):
+            bar.update()
+            image = np.ascontiguousarray(self.sample(i)['inputs'].permute(1, 2, 0).numpy())
+            c = self.cams(img_id)
+            mask, _ = refine_superpixels(image, c['cams'].astype(np.float32), c['tags'], threshold=t, **opts)
+            write_png_atomic(d / f'{img_id}.png', mask)
+
+    def _normalised(self, i: int) -> torch.Tensor:
+        r = self.sample(i)
+        x = self.model.data_preprocessor(dict(inputs=[r['inputs']], data_samples=[r['data_samples']]))['inputs'][0]
+        h, w = r['data_samples'].img_shape
+        return x[:, :h, :w]
+
+    def step_affinity(self):
+        opts = json.loads(self.args.affinity)
+        d, t = self.folder('affinity'), self.threshold()
+        torch.manual_seed(0)
+        head = AffinityHead(self.model.trunk)
+        ckpt = self.out / 'affinity_head.pth'
+        if ckpt.is_file():
+            head.load_state_dict(torch.load(ckpt, weights_only=True))
+        else:
+            print('[bench_tags] training the affinity head on the seeds')
+            samples = [(self._normalised(i), read_mask(self.out / 'masks' / 'seeds' / f'{img_id}.png'))
+                       for i, img_id in enumerate(self.ids())]
+            t0 = time.time()
+            losses = train_affinity(head, samples, radius=opts['radius'], epochs=opts['epochs'])
+            torch.save(head.state_dict(), ckpt)
+            (self.out / 'affinity_losses.json').write_text(json.dumps(dict(losses=losses, seconds=time.time() - t0)))
+        head.eval()
+        bar = ProgressBar(self.n)
+        for i, img_id in enumerate(self.ids()):
+            bar.update()
+            if (d / f'{img_id}.png').is_file():
+                continue
+            c = self.cams(img_id)
+            walked = propagate_scores(head, self._normalised(i), c['cams'].astype(np.float32),
+                                      radius=opts['radius'], beta=opts['beta'], n_iters=opts['n_iters'])
+            np.savez_compressed(self.out / 'cams' / f'{img_id}.walk.npz', walked=walked.astype(np.float16))
+            mask = np.where(walked.max(0) >= t, c['tags'][walked.argmax(0)], IGNORE).astype(np.uint8)
+            write_png_atomic(d / f'{img_id}.png', mask)
+
+    # ------------------------------------------------------------------ report
+    def score(self, name: str) -> dict | None:
+        d = self.out / 'masks' / name
+        if not d.is_dir() or len(list(d.glob('*.png'))) < self.n:
+            return None
+        cm = np.zeros((self.k, self.k + 1), np.int64)
+        for i, img_id in enumerate(self.ids()):
+            cm += confusion_with_undecided(read_mask(d / f'{img_id}.png', self.k), self.gt(i), self.k)
+        s = scores_with_undecided(cm)
+        s['IoU'] = {c: (None if np.isnan(v) else float(v)) for c, v in zip(self.classes, s['IoU'])}
+        return {k: (float(v) if isinstance(v, (np.floating, float)) else v) for k, v in s.items()}
+
+    def pictures(self, path: Path, n: int = 4):
+        from wsseg.visualization.plots import colorize
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+        names = [f for f in ('seeds', 'crf', 'superpixels', 'affinity') if (self.out / 'masks' / f).is_dir()]
+        cols = ['image', 'CAM (top tag)', *names, 'ground truth']
+        pal = self.dataset.metainfo['palette']
+        idx = np.linspace(0, self.n - 1, n).round().astype(int)
+        fig, axes = plt.subplots(n, len(cols), figsize=(2.2 * len(cols), 1.6 * n))
+        for row, i in enumerate(idx):
+            img_id = self.ids()[i]
+            image = self.sample(i)['inputs'].permute(1, 2, 0).numpy()
+            c = self.cams(img_id)
+            tiles = [image, c['cams'].astype(np.float32).max(0)]
+            tiles += [colorize(read_mask(self.out / 'masks' / f / f'{img_id}.png'), pal) for f in names]
+            tiles.append(colorize(self.gt(i), pal))
+            for col, tile in enumerate(tiles):
+                ax = axes[row, col]
+                ax.imshow(tile, cmap='jet' if tile.ndim == 2 else None, vmin=0, vmax=1)
+                ax.set_xticks([]), ax.set_yticks([])
+                if row == 0:
+                    ax.set_title(cols[col], fontsize=8)
+        fig.suptitle('white = undecided (255) in the masks, void in the ground truth', fontsize=8)
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+
+    def step_report(self):
+        results = {name: s for name in FOLDERS if (s := self.score(name)) is not None}
+        seeds = json.loads((self.out / 'seeds.json').read_text()) if (self.out / 'seeds.json').is_file() else {}
+        (self.out / 'results.json').write_text(json.dumps(dict(masks=results, seeds=seeds), indent=1))
+        fig = Path('docs/figures/tags_msrc21_pseudo_masks.png')
+        self.pictures(fig)
+        md = self.markdown(results, seeds, fig)
+        print(md)
+        if self.args.doc:
+            from tools.benchmark import write_section
+            write_section(Path(self.args.doc), self.args.section, md)
+
+    def markdown(self, results: dict, seeds: dict, fig: Path) -> str:
+        lines = [f'Pseudo-masks of the {self.n} MSRC-21 train images against their true masks '
+                 f'(`python tools/bench_tags.py {self.args.config} --checkpoint {self.args.checkpoint} '
+                 f'--out {self.args.out}`). mIoU / mAcc / aAcc count an undecided (255) pixel as a miss; '
+                 'decided-pixel mIoU and the decided share show the two sides of that. '
+                 f"Seeds: threshold {seeds.get('threshold')} calibrated on this table's whole-mask mIoU "
+                 f"(scales {seeds.get('scales')}, with flips).", '',
+                 '| pseudo-mask | mIoU | mAcc | aAcc | decided-pixel mIoU | decided |', '|---|---|---|---|---|---|']
+        for name, s in results.items():
+            lines.append(f"| {TITLES[name]} | {s['mIoU']:.2f} | {s['mAcc']:.2f} | {s['aAcc']:.2f} | "
+                         f"{s['mIoU_decided']:.2f} | {s['decided']:.1f}% |")
+        if seeds.get('table'):
+            lines += ['', 'Threshold calibration (multi-scale CAMs, train):', '',
+                      '| threshold | ' + ' | '.join(f"{r['threshold']:.2f}" for r in seeds['table']) + ' |',
+                      '|---|' + '---|' * len(seeds['table']),
+                      '| mIoU | ' + ' | '.join(f"{r['mIoU']:.1f}" for r in seeds['table']) + ' |',
+                      '| decided-pixel mIoU | ' + ' | '.join(f"{r['mIoU_decided']:.1f}" for r in seeds['table']) + ' |',
+                      '| decided | ' + ' | '.join(f"{r['decided']:.0f}%" for r in seeds['table']) + ' |']
+        if results:
+            names = list(results)
+            lines += ['', 'Per-class IoU (%) of the pseudo-masks on train:', '',
+                      '| class | ' + ' | '.join(names) + ' |', '|---|' + '---|' * len(names)]
+            for c in self.classes:
+                vals = [results[n]['IoU'][c] for n in names]
+                lines.append(f'| {c} | ' + ' | '.join('n/a' if v is None else f'{v:.1f}' for v in vals) + ' |')
+        lines += ['', f'![image, CAM, seeds, refinements, ground truth]({fig.relative_to("docs")})']
+        return '\n'.join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    steps = [s for s in args.steps.split(',') if s]
+    bad = set(steps) - set(STEPS)
+    if bad:
+        raise SystemExit(f'unknown steps {sorted(bad)}; choose from {STEPS}')
+    torch.set_grad_enabled(True)
+    b = Bench(args)
+    for s in STEPS:
+        if s in steps:
+            print(f'[bench_tags] step {s}', flush=True)
+            t0 = time.time()
+            with torch.no_grad() if s != 'affinity' else torch.enable_grad():
+                getattr(b, f'step_{s}')()
+            print(f'[bench_tags] step {s} took {time.time() - t0:.0f} s', flush=True)
+
+
+if __name__ == '__main__':
+    main()
