@@ -188,10 +188,11 @@ def test_pseudo_label_tool_end_to_end_on_camvid(tmp_path, shared_data, repo_root
     size, every label among the frame's (simulated) tags, a confidence PNG; a rerun resumes."""
     from tools.pseudo_label import main as pseudo_label_main
     cfg = repo_root / 'configs' / 'dense_clip' / 'camvid_dense_clip_random.py'
-    if refine == 'superpixels':   # as a user switches the refinement: a config on top of it
+    if refine == 'superpixels':   # a config on top, as a user would write; class names from the dataset
         (tmp_path / 'sp.py').write_text(
             f"_base_ = [{str(cfg)!r}]\n"
-            "pseudo_labeller = dict(refine='superpixels', refine_cfg=dict(_delete_=True, n_segments=100))\n")
+            "pseudo_labeller = dict(class_prompts=None, refine='superpixels',\n"
+            "                       refine_cfg=dict(_delete_=True, n_segments=100))\n")
         cfg = tmp_path / 'sp.py'
     out = tmp_path / 'out'
     args = [str(cfg), '--out', str(out), '--save-confidence', '--cfg-options', 'pseudo_dataset.indices=1',

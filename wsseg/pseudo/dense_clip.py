@@ -84,26 +84,31 @@ class DenseClipLabeller(PseudoLabeller):
             raise ValueError(f'DenseClipLabeller: refine must be one of {REFINE}, got {refine!r}')
         if short_side is not None and short_side < 1:
             raise ValueError(f'DenseClipLabeller: short_side must be >= 1 or None, got {short_side!r}')
+        self.refine, self.refine_cfg = refine, check_refine_cfg(refine, refine_cfg)
+        self.templates = tuple(templates)
+        self.short_side, self.background_index, self.use_tags = short_side, background_index, use_tags
+        self.min_confidence, self.logit_scale = float(min_confidence), logit_scale
+        if class_prompts is not None:
+            self._check_background(len(class_prompts))
         self.device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
         clip = load_open_clip(model_name, checkpoint, allow_random_weights, self.device, 'DenseClipLabeller')
         self.model = DenseClip(clip, open_clip.get_tokenizer(model_name)).to(self.device).eval()
         self.model_name, self.checkpoint = model_name, checkpoint
-        self.templates = tuple(templates)
-        self.short_side, self.background_index, self.use_tags = short_side, background_index, use_tags
-        self.refine, self.refine_cfg = refine, check_refine_cfg(refine, refine_cfg)
-        self.min_confidence, self.logit_scale = float(min_confidence), logit_scale
         self.class_prompts = None
         self._text = None
         if class_prompts is not None:
             self.set_classes(class_prompts)
 
+    def _check_background(self, num_classes: int) -> None:
+        if self.background_index is not None and not 0 <= self.background_index < num_classes:
+            raise ValueError(f'DenseClipLabeller: background_index {self.background_index} is not one of the '
+                             f'{num_classes} classes')
+
     def set_classes(self, class_prompts: Sequence[str | Sequence[str]]) -> None:
         """Set the class prompts and embed them once."""
+        self._check_background(len(class_prompts))
         self.class_prompts = [p if isinstance(p, str) else tuple(p) for p in class_prompts]
         self._text = self.model.text_embeddings(self.class_prompts, self.templates)
-        if self.background_index is not None and not 0 <= self.background_index < len(self.class_prompts):
-            raise ValueError(f'DenseClipLabeller: background_index {self.background_index} is not one of the '
-                             f'{len(self.class_prompts)} classes')
 
     def run(self, dataset, out_dir, **kwargs) -> dict:
         if self.class_prompts is None:
