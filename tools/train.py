@@ -51,6 +51,8 @@ def build_runner(args) -> Runner:
     elif args.resume:
         cfg.resume, cfg.load_from = True, args.resume
     train_set = cfg.get('train_dataloader', {}).get('dataset', {})
+    if getattr(args, 'extra_folders', None):   # tools/pretrain_ssl.py --folders
+        train_set['folders'] = list(train_set.get('folders', [])) + list(args.extra_folders)
     if train_set.get('bad_data') == 'skip' and not train_set.get('bad_data_report'):
         train_set['bad_data_report'] = osp.join(cfg.work_dir, 'bad_data.jsonl')
     if cfg.get('default_scope') == 'mmseg':
@@ -60,9 +62,8 @@ def build_runner(args) -> Runner:
     return RUNNERS.build(cfg)
 
 
-def main(argv=None) -> None:
-    t0 = time.time()
-    runner = build_runner(parse_args(argv))
+def finish(runner: Runner, t0: float) -> None:
+    """Train, list the skipped bad files, and write ``run_stats.json`` (wall time, peak RSS)."""
     runner.train()
     report = runner.cfg.train_dataloader.dataset.get('bad_data_report')
     skipped = read_bad_data_report(report) if report else []
@@ -72,6 +73,11 @@ def main(argv=None) -> None:
         stats = dict(wall_s=round(time.time() - t0, 1),
                      peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
         Path(runner.work_dir, 'run_stats.json').write_text(json.dumps(stats))
+
+
+def main(argv=None) -> None:
+    t0 = time.time()
+    finish(build_runner(parse_args(argv)), t0)
 
 
 if __name__ == '__main__':

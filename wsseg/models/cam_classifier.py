@@ -17,9 +17,13 @@ from torch import nn
 
 from wsseg.datasets.transforms import SegSample
 from wsseg.models.deeplab import _RESNETS, _unstride
+from wsseg.models.resnet_trunk import load_resnet_trunk
 from wsseg.models.segmentor import valid_mask
 from wsseg.registry import MODELS
-from wsseg.utils.checkpoint import load_state_dict_file
+
+# torchvision trunk prefix -> index in ``CamClassifier.trunk`` (wsseg/models/resnet_trunk.py)
+TRUNK_PREFIXES = {'conv1.': 'trunk.0.', 'bn1.': 'trunk.1.', 'layer1.': 'trunk.4.', 'layer2.': 'trunk.5.',
+                  'layer3.': 'trunk.6.', 'layer4.': 'trunk.7.'}
 
 
 def normalise_cams(cams: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
@@ -42,7 +46,9 @@ class CamClassifier(BaseModel):
         num_classes: K (the dataset's classes; a tag is an index in 0..K-1).
         depth: 18 or 34.
         output_stride: 16 (layer4 dilated, finer CAMs) or 32.
-        pretrained: optional local path of a torchvision ResNet state dict.
+        pretrained: optional local path of a ResNet trunk (``tools/pretrain_ssl.py`` output or
+            a torchvision state dict), loaded by exact key match
+            (:func:`wsseg.models.resnet_trunk.load_resnet_trunk`).
 
     Modes: ``'tensor'`` -> raw CAMs (B, K, h, w); ``'loss'`` -> ``{'loss_bce'}``;
     ``'predict'`` -> samples with ``extra['cams']`` (K, H, W, normalised to [0, 1] per class,
@@ -62,15 +68,14 @@ class CamClassifier(BaseModel):
         if output_stride not in (16, 32):
             raise ValueError(f'CamClassifier: output_stride must be 16 or 32, got {output_stride}')
         r = _RESNETS[depth](weights=None)
-        if pretrained:
-            r.load_state_dict(load_state_dict_file(pretrained, 'ImageNet ResNet', strict_keys=False),
-                              strict=False)
         if output_stride == 16:
             _unstride(r.layer4, 2)
         self.num_classes = num_classes
         self.trunk = nn.Sequential(r.conv1, r.bn1, r.relu, r.maxpool, r.layer1, r.layer2, r.layer3, r.layer4)
         self.classifier = nn.Conv2d(512, num_classes, 1, bias=False)
         nn.init.normal_(self.classifier.weight, std=0.01)
+        if pretrained:
+            load_resnet_trunk(self, pretrained, TRUNK_PREFIXES, f'CamClassifier (ResNet-{depth})')
 
     def cams(self, inputs: torch.Tensor) -> torch.Tensor:
         """Raw class activation maps (B, K, h, w) at the trunk's stride."""

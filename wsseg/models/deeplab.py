@@ -14,10 +14,14 @@ from torch import nn
 from torchvision.models import resnet18, resnet34, resnet50
 from torchvision.models.segmentation.deeplabv3 import ASPP
 
+from wsseg.models.resnet_trunk import load_resnet_trunk
+
 from wsseg.registry import MODELS
-from wsseg.utils.checkpoint import load_state_dict_file
 
 _RESNETS = {18: resnet18, 34: resnet34, 50: resnet50}
+# torchvision trunk prefix -> DeepLabV3Plus module name (wsseg/models/resnet_trunk.py)
+TRUNK_PREFIXES = {'conv1.': 'stem.0.', 'bn1.': 'stem.1.', 'layer1.': 'layer1.', 'layer2.': 'layer2.',
+                  'layer3.': 'layer3.', 'layer4.': 'layer4.'}
 
 
 def _group_norm(bn: nn.BatchNorm2d, groups: int) -> nn.GroupNorm:
@@ -53,7 +57,10 @@ class DeepLabV3Plus(nn.Module):
         num_classes: output channels.
         depth: ResNet depth (18, 34 or 50).
         output_stride: 8, 16 or 32; lower keeps more resolution and costs more.
-        pretrained: optional path to a torchvision ResNet state dict (no download here).
+        pretrained: optional path of a ResNet trunk: a file of ``tools/pretrain_ssl.py`` or a
+            torchvision ResNet state dict (no download here). Loaded by exact key match
+            (:func:`wsseg.models.resnet_trunk.load_resnet_trunk`): another depth or width is
+            an error naming the file and the keys.
         norm: ``'BN'`` (BatchNorm, default) or ``'GN'`` (GroupNorm, up to 32 groups of at
             least 2 channels). GN does not depend on the batch: it suits small per-GPU
             batches, and DDP over N ranks then equals one process with the whole batch.
@@ -73,9 +80,6 @@ class DeepLabV3Plus(nn.Module):
         if output_stride not in (8, 16, 32):
             raise ValueError(f'DeepLabV3Plus: output_stride must be 8, 16 or 32, got {output_stride}')
         r = _RESNETS[depth](weights=None)
-        if pretrained:
-            r.load_state_dict(load_state_dict_file(pretrained, 'ImageNet ResNet', strict_keys=False),
-                              strict=False)
         if output_stride <= 16:
             _unstride(r.layer4, 2 if output_stride == 16 else 4)
         if output_stride == 8:
@@ -93,6 +97,8 @@ class DeepLabV3Plus(nn.Module):
         self.classifier = nn.Conv2d(aspp_channels, num_classes, 1)
         if norm == 'GN':
             _to_group_norm(self)
+        if pretrained:
+            load_resnet_trunk(self, pretrained, TRUNK_PREFIXES, f'DeepLabV3Plus (ResNet-{depth})')
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, 3, H, W) normalised image -> (B, K, H, W) logits."""

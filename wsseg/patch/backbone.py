@@ -7,7 +7,7 @@ import torch
 import torchvision
 from torch import nn
 
-from wsseg.utils.checkpoint import CheckpointError, load_state_dict_file
+from wsseg.models.resnet_trunk import load_resnet_trunk
 
 
 class ResNet18Trunk(nn.Module):
@@ -30,27 +30,9 @@ class ResNet18Trunk(nn.Module):
         return self.layer4(self.layer3(self.layer2(self.layer1(x))))
 
 
-def load_trunk_weights(trunk: nn.Module, path: str | Path, kind: str = 'SimCLR',
-                       drop_prefixes: tuple[str, ...] = ('fc.',)) -> None:
-    """Load a trunk state dict (e.g. from ``tools/pretrain_simclr.py``) by exact key match.
-
-    Keys under ``trunk.`` are unwrapped; keys starting with ``drop_prefixes`` (an ImageNet
-    classifier's ``fc.``) are ignored. Any missing or unexpected key, or a shape mismatch, is
-    a :class:`CheckpointError` that names the file and lists the mismatches.
-    """
-    state = load_state_dict_file(path, kind)
-    if any(k.startswith('trunk.') for k in state):
-        state = {k[6:]: v for k, v in state.items() if k.startswith('trunk.')}
-    state = {k: v for k, v in state.items() if not k.startswith(drop_prefixes)}
-    own = trunk.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    shapes = sorted(f'{k}: checkpoint {tuple(state[k].shape)} vs model {tuple(own[k].shape)}'
-                    for k in set(own) & set(state) if state[k].shape != own[k].shape)
-    if missing or unexpected or shapes:
-        def cut(xs):
-            return xs[:10] + ([f'... {len(xs) - 10} more'] if len(xs) > 10 else [])
-        raise CheckpointError(f'{path}: {kind} checkpoint does not fit the ResNet-18 trunk: '
-                              f'missing keys {cut(missing)}; unexpected keys {cut(unexpected)}; '
-                              f'shape mismatches {cut(shapes)}')
-    trunk.load_state_dict(state, strict=True)
+def load_trunk_weights(trunk: nn.Module, path: str | Path, kind: str = 'SimCLR') -> None:
+    """Load a trunk file (``tools/pretrain_simclr.py`` / ``tools/pretrain_ssl.py`` output, or an
+    ImageNet state dict whose ``fc.`` keys are dropped) by exact key match: any missing or
+    unexpected key or shape mismatch is a :class:`CheckpointError` naming the file and keys
+    (:func:`wsseg.models.resnet_trunk.load_resnet_trunk`)."""
+    load_resnet_trunk(trunk, path, None, 'the ResNet-18 trunk', kind)

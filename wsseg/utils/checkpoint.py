@@ -11,6 +11,8 @@ _WHERE = {
     'CLIP': 'open_clip pretrained weights (e.g. the ViT-B-32 openai checkpoint), saved locally',
     'ImageNet ResNet': 'torchvision ResNet weights (e.g. resnet18-f37072fd.pth from download.pytorch.org)',
     'SimCLR': 'the checkpoint written by tools/pretrain_simclr.py',
+    'ResNet trunk': 'the trunk.pth written by tools/pretrain_ssl.py (e.g. '
+                    'work_dirs/ssl/camvid_densecl/trunk.pth), or a torchvision ResNet state dict',
     'wsseg': 'a checkpoint written by tools/train.py in its work_dir',
 }
 

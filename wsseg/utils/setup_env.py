@@ -7,5 +7,6 @@ import importlib
 def register_all_modules() -> None:
     """Import the wsseg packages so their registries are filled."""
     for name in ('wsseg.datasets', 'wsseg.weak', 'wsseg.models', 'wsseg.losses', 'wsseg.logic',
-                 'wsseg.evaluation', 'wsseg.engine', 'wsseg.pseudo', 'wsseg.patch'):
+                 'wsseg.evaluation', 'wsseg.engine', 'wsseg.pseudo', 'wsseg.patch',
+                 'wsseg.ssl'):
         importlib.import_module(name)
