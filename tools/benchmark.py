@@ -183,7 +183,7 @@ def collect_row(row: dict, work_dir: Path, command: str, metrics: dict, tested: 
     out = dict(name=row['name'], weak=row['weak'], method=row['method'], config=row['config'],
                command=command, wall_s=stats['wall_s'], peak_rss_mb=stats['peak_rss_mb'],
                wall_resumed=stats.get('wall_resumed', False), train_s=stats.get('train_s', 0.0),
-               mIoU=final.get('mIoU'), aAcc=final.get('aAcc'),
+               mIoU=final.get('mIoU'), aAcc=final.get('aAcc'), mAcc=final.get('mAcc'),
                per_class={k[len(prefix):]: v for k, v in final.items() if k.startswith(prefix)},
                curve=by_step(vals, main), loss_curve=losses, labelled_fraction=labelled)
     if main != 'mIoU':
