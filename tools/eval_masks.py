@@ -1,7 +1,7 @@
 """Score a folder of predicted (or pseudo-) masks against a folder of ground-truth masks.
 
 ``python tools/eval_masks.py PRED_DIR GT_DIR [--num-classes K | --classes a,b,c]
-[--ignore-index 255] [--out DIR] [--allow-missing] [--html DIR [--images DIR] [--weak DIR]]``
+[--ignore-index 255] [--out DIR] [--allow-missing] [--bad-data skip] [--html DIR [--images DIR] [--weak DIR]]``
 
 Files are matched by stem (``a.png`` <-> ``a.png``/``a.bmp``...). Ground-truth pixels equal to
 the ignore index are not scored; prediction pixels equal to it (undecided pixels of a
@@ -9,7 +9,9 @@ pseudo-mask) are not scored either, and their share is reported as the labelled 
 (share of non-ignore pixels in the predictions). Prints a per-class table and writes
 ``confusion.png`` and ``metrics.json`` (scores in percent) to ``--out`` (default
 ``PRED_DIR/../eval``). Without ``--num-classes``/``--classes`` a ``classes.txt`` beside or above
-GT_DIR is used. ``--html DIR`` also writes the HTML report there (``index.html``: sortable
+GT_DIR is used. ``--bad-data skip`` leaves out an image whose prediction or ground truth
+cannot be read (or whose sizes differ): the metric is that of the other images, and the file is
+printed and listed under ``skipped_bad`` in metrics.json (``num_images`` counts those scored). ``--html DIR`` also writes the HTML report there (``index.html``: sortable
 per-class table, confusion matrix, gallery worst image first; wsseg/visualization/report.py),
 with the images of ``--images`` and the weak-label maps (255 = unlabelled) of ``--weak`` in its
 gallery when given (matched by stem).
@@ -46,6 +48,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--out', type=Path, help='output folder (default PRED_DIR/../eval)')
     p.add_argument('--allow-missing', action='store_true',
                    help='report and skip files without a counterpart instead of failing')
+    p.add_argument('--bad-data', choices=['stop', 'skip'], default='stop',
+                   help='skip: leave out an image whose prediction or ground truth cannot be read '
+                        '(listed in metrics.json and printed) instead of stopping')
     p.add_argument('--no-progress', action='store_true')
     p.add_argument('--html', type=Path, help='also write the HTML report (index.html) into this folder')
     p.add_argument('--images', type=Path, help='images by stem, for the report\'s gallery')
@@ -97,6 +102,17 @@ def match(pred: dict[str, Path], gt: dict[str, Path], allow_missing: bool) -> tu
     return sorted(set(pred) & set(gt)), missing
 
 
+def read_pair(pred_file: Path, gt_file: Path, k: int, ignore_index: int
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """A prediction and its ground truth, checked (DataError naming the file)."""
+    gt = read_mask(gt_file, num_classes=k, ignore_index=ignore_index)
+    pred = read_mask(pred_file, num_classes=k, ignore_index=ignore_index)
+    if pred.shape != gt.shape:
+        raise DataError(f'{pred_file}: prediction size {pred.shape[1]}x{pred.shape[0]} (WxH) '
+                        f'differs from its ground truth {gt_file} ({gt.shape[1]}x{gt.shape[0]})')
+    return pred, gt
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     tolerant_console()          # any file name prints, UTF-8 or not
@@ -116,22 +132,33 @@ def main(argv=None) -> dict:
     weak = list_masks(args.weak) if report is not None and args.weak else {}
     cm = np.zeros((k, k), np.int64)
     labelled = total = 0
+    bad: list[dict] = []
     for stem in tqdm(stems, desc='eval_masks', disable=args.no_progress, file=sys.stderr):
-        gt = read_mask(gt_files[stem], num_classes=k, ignore_index=args.ignore_index)
-        pred = read_mask(pred_files[stem], num_classes=k, ignore_index=args.ignore_index)
-        if pred.shape != gt.shape:
-            raise DataError(f'{pred_files[stem]}: prediction size {pred.shape[1]}x{pred.shape[0]} (WxH) '
-                            f'differs from its ground truth {gt_files[stem]} ({gt.shape[1]}x{gt.shape[0]})')
+        try:
+            pred, gt = read_pair(pred_files[stem], gt_files[stem], k, args.ignore_index)
+        except DataError as e:
+            if args.bad_data == 'stop':
+                raise
+            bad.append(dict(file=str(pred_files[stem]) if str(pred_files[stem]) in str(e)
+                            else str(gt_files[stem]), error=str(e)))
+            print(f"skipped (bad data): {bad[-1]['file']}: {e}")
+            if report is not None:
+                report.skip(stem, 'bad data')
+            continue
         cm += confusion_matrix(pred, gt, k, args.ignore_index)
         if report is not None:
             report.add(stem, pred, gt, image=read_image(images[stem]) if stem in images else None,
                        weak=read_mask(weak[stem]) if stem in weak else None)
         labelled += int((pred != args.ignore_index).sum())
         total += pred.size
-    result = mask_report(cm, classes, labelled, total, num_images=len(stems),
-                         ignore_index=args.ignore_index, missing=missing,
+    scored = len(stems) - len(bad)
+    if not scored:
+        raise DataError(f'{args.pred_dir}: no image could be scored ({len(bad)} skipped as bad data)')
+    result = mask_report(cm, classes, labelled, total, num_images=scored,
+                         ignore_index=args.ignore_index, missing=missing, skipped_bad=bad,
                          pred_dir=str(args.pred_dir), gt_dir=str(args.gt_dir))
-    print(print_report(result) + f'  ({len(stems)} images)')
+    print(print_report(result) + f'  ({scored} images scored'
+          + (f', {len(bad)} skipped as bad data, listed in metrics.json)' if bad else ')'))
     out = args.out or (args.pred_dir.resolve().parent / 'eval')
     out.mkdir(parents=True, exist_ok=True)
     (out / 'metrics.json').write_text(json.dumps(result, indent=1))

@@ -17,15 +17,20 @@ The pipeline (``wsseg.datasets.transforms``) turns that into ``img``, ``gt_seg_m
 ``weak`` (a :class:`wsseg.structures.WeakLabels`) and packs a training sample.
 
 Bad files: ``bad_data='stop'`` (default) lets the :class:`~wsseg.utils.io.DataError` naming
-the file stop the run; ``bad_data='skip'`` skips the sample (mmengine fetches another one),
-warns naming the file and appends one JSON line per skip to ``bad_data_report`` (safe from
-several dataloader workers; :func:`read_bad_data_report` reads it back, one entry per file).
+the file stop the run; ``bad_data='skip'`` skips the sample, warns naming the file and appends
+one JSON line per skip to ``bad_data_report`` (safe from several dataloader workers;
+:func:`read_bad_data_report` reads it back, one entry per file). In training mmengine then
+fetches another sample. In evaluation (``evaluation = True``, set by wsseg's val and test
+loops) the sample becomes a :class:`SkippedSample`: it is left out of the metric, never
+replaced by another image, and the loop lists it beside the metrics
+(:mod:`wsseg.engine.loops`).
 """
 from __future__ import annotations
 
 import json
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from mmengine.dataset import BaseDataset
@@ -36,6 +41,13 @@ from wsseg.structures import ClassMeta, make_palette
 from wsseg.utils.io import DataError
 
 BAD_DATA_POLICIES = ('stop', 'skip')
+
+
+@dataclass(frozen=True)
+class SkippedSample:
+    """What an evaluation dataset gives for an image skipped as bad data: the file and why."""
+    file: str
+    error: str
 
 
 def check_bad_data_policy(policy: str, where: str) -> str:
@@ -70,7 +82,8 @@ def read_bad_data_report(path: str | os.PathLike) -> list[dict]:
 class WeakSegDataset(BaseDataset):
     """mmengine ``BaseDataset`` with class metadata, an error for an empty split, and a bad
     data policy (``bad_data='stop'|'skip'``, ``bad_data_report``: see the module docstring;
-    ``skip`` acts outside ``test_mode`` only, as a test must see every image)."""
+    in ``test_mode`` ``skip`` acts only under wsseg's evaluation loops, which leave the image
+    out of the metric and report it)."""
 
     METAINFO: dict = dict(classes=(), palette=None)
 
@@ -80,6 +93,7 @@ class WeakSegDataset(BaseDataset):
         self.bad_data = check_bad_data_policy(bad_data, type(self).__name__)
         self.bad_data_report = bad_data_report
         self.skipped: list[dict] = []     # this process's skips
+        self.evaluation = False           # set by wsseg's val / test loops
         # build wsseg transforms here, so the dataset works outside a 'wsseg'-scoped Runner too
         pipeline = kwargs.get('pipeline') or []
         kwargs['pipeline'] = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline]
@@ -93,7 +107,7 @@ class WeakSegDataset(BaseDataset):
         return data_list
 
     def prepare_data(self, idx: int):
-        if self.bad_data == 'stop' or self.test_mode:
+        if self.bad_data == 'stop' or (self.test_mode and not self.evaluation):
             return super().prepare_data(idx)
         try:
             return super().prepare_data(idx)
@@ -103,7 +117,20 @@ class WeakSegDataset(BaseDataset):
             self.skipped.append(dict(file=str(file), error=str(e)))
             if self.bad_data_report:
                 append_bad_data_report(self.bad_data_report, file, str(e))
-            return None       # mmengine's BaseDataset then fetches another index
+            if self.evaluation:     # left out of the metric, never replaced by another image
+                return SkippedSample(str(file), str(e))
+            return None       # training: mmengine's BaseDataset then fetches another index
+
+    def __getitem__(self, idx: int):
+        if not self.evaluation:
+            return super().__getitem__(idx)
+        if not self._fully_initialized:
+            self.full_init()
+        data = self.prepare_data(idx)   # no retry with another index, also in test_mode
+        if data is None:
+            raise ValueError(f'{self.describe()}: the pipeline dropped sample {idx} '
+                             f"({self.get_data_info(idx).get('img_path')}) during evaluation")
+        return data
 
     def _load_metainfo(self, metainfo=None):
         meta = super()._load_metainfo(metainfo)

@@ -17,6 +17,9 @@ Changes to mmengine's ``Runner`` (everything else is inherited):
   raises), which matters when several stages run in one process;
 - **CPU ranks**: under torchrun / SLURM without CUDA the process group uses gloo (not nccl)
   and DDP wraps the CPU model without ``device_ids``;
+- **evaluation scores the readable images**: the plain ``ValLoop`` / ``TestLoop`` become
+  :mod:`wsseg.engine.loops`' skip-aware ones, so with ``bad_data='skip'`` an unreadable image
+  is left out of the metric (not replaced by another) and listed beside it;
 - **its own logger, message hub and visualizer**: mmengine looks these up by experiment name
   (config name + start second), so a second run of one config started in the same second of
   one process got the first run's instances and wrote its log and config into the first
@@ -33,7 +36,7 @@ from mmengine.dist import is_distributed, master_only
 from mmengine.hooks import Hook
 from mmengine.logging import MessageHub, MMLogger
 from mmengine.model import is_model_wrapper
-from mmengine.runner import Runner
+from mmengine.runner import Runner, TestLoop, ValLoop
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from mmengine.utils import ManagerMixin
 from mmengine.visualization import Visualizer
@@ -98,6 +101,14 @@ class WssegRunner(Runner):
                                      find_unused_parameters=self.cfg.get('find_unused_parameters', False))
         return super().wrap_model(model_wrapper_cfg, model)
 
+    def build_val_loop(self, loop):
+        from wsseg.engine.loops import SkipAwareValLoop
+        return super().build_val_loop(_skip_aware(loop, ValLoop, SkipAwareValLoop))
+
+    def build_test_loop(self, loop):
+        from wsseg.engine.loops import SkipAwareTestLoop
+        return super().build_test_loop(_skip_aware(loop, TestLoop, SkipAwareTestLoop))
+
     def train(self):
         if self.rank == 0:       # temporary files of a killed run (checkpoints, last_checkpoint)
             for stale in Path(self.work_dir).glob('.*.tmp'):
@@ -155,6 +166,13 @@ class WssegRunner(Runner):
         if self._resumed_rng is not None:
             set_rng_state(self._resumed_rng)
             self.logger.info(f'restored the torch RNG state saved in {filename}')
+
+
+def _skip_aware(loop, plain: type, ours: type):
+    """A loop config whose type is mmengine's plain loop (or absent) with ours instead."""
+    if isinstance(loop, dict) and loop.get('type', plain) in (plain, plain.__name__):
+        return dict(loop, type=ours)
+    return loop
 
 
 def rng_state() -> dict:

@@ -1,0 +1,114 @@
+"""Val and test loops that score exactly the images that could be read.
+
+With ``bad_data='skip'`` on a wsseg dataset, an unreadable val or test image used to be
+replaced by another image of the split (mmengine refetches), which was then scored twice.
+:class:`SkipAwareValLoop` / :class:`SkipAwareTestLoop` (``WssegRunner`` uses them for the
+plain ``ValLoop`` / ``TestLoop``) mark the dataset as under evaluation, so a bad image comes
+out as a :class:`~wsseg.datasets.base.SkippedSample`; the batch goes to the model without it,
+and the metric is computed over the rest. The metrics gain ``images_scored`` and
+``images_skipped``; the skipped files are printed in the log summary and written, with their
+errors, to ``<log_dir>/{val,test}_skipped_images.json``.
+"""
+from __future__ import annotations
+
+import logging
+from functools import partial
+from pathlib import Path
+
+from mmengine.dist import all_gather_object, is_main_process
+from mmengine.logging import print_log
+from mmengine.runner import TestLoop, ValLoop
+
+from wsseg.datasets.base import SkippedSample
+from wsseg.registry import LOOPS
+from wsseg.utils.io import write_json_atomic
+
+SKIPPED = 'skipped_samples'
+
+
+def collate_skipping(batch: list, collate_fn) -> dict:
+    """``collate_fn`` over the readable samples; the skipped ones under ``SKIPPED``."""
+    kept = [b for b in batch if not isinstance(b, SkippedSample)]
+    out = collate_fn(kept) if kept else dict(inputs=[], data_samples=[])
+    out[SKIPPED] = [b for b in batch if isinstance(b, SkippedSample)]
+    return out
+
+
+def _neutral_result(metric):
+    """An entry that adds nothing to ``metric``'s results, or None when the metric has none.
+    One entry per sample keeps mmengine's cut of a padded distributed sampler right."""
+    from wsseg.evaluation.seg_metric import SegIoUMetric
+    if isinstance(metric, SegIoUMetric):
+        return (None,)
+    return None
+
+
+class _SkipAware:
+    """Mixin of the val and test loops (see the module docstring)."""
+
+    mode = ''
+
+    def _setup_skipping(self) -> None:
+        self.skipped: list[SkippedSample] = []
+        dataset = self.dataloader.dataset
+        if hasattr(dataset, 'evaluation'):
+            dataset.evaluation = True
+        self.dataloader.collate_fn = partial(collate_skipping, collate_fn=self.dataloader.collate_fn)
+        evaluate = self.evaluator.evaluate
+        self.evaluator.evaluate = lambda size: self._with_counts(evaluate(size), size)
+
+    def _split(self, data_batch) -> tuple[object, bool]:
+        """Record the batch's skipped samples; returns the batch and whether any image is left."""
+        skipped = data_batch.pop(SKIPPED, []) if isinstance(data_batch, dict) else []
+        self.skipped.extend(skipped)
+        for metric in self.evaluator.metrics:
+            entry = _neutral_result(metric)
+            if entry is not None:
+                metric.results.extend(entry * len(skipped))
+        return data_batch, bool(data_batch.get('inputs')) if isinstance(data_batch, dict) else True
+
+    def _with_counts(self, metrics: dict, size: int) -> dict:
+        skipped = [s for part in all_gather_object(self.skipped) for s in part]
+        self.skipped = []
+        metrics = dict(metrics, images_scored=size - len(skipped), images_skipped=len(skipped))
+        if skipped and is_main_process():
+            path = Path(self.runner.log_dir) / f'{self.mode}_skipped_images.json'
+            write_json_atomic(path, dict(images=size, scored=size - len(skipped),
+                                         skipped=[dict(file=s.file, error=s.error) for s in skipped]))
+            files = '\n  '.join(s.file for s in skipped)
+            print_log(f'{self.mode}: scored {size - len(skipped)} of {size} images; '
+                      f"{len(skipped)} skipped as bad data (bad_data='skip'), listed in {path}:\n  "
+                      f'{files}', logger='current', level=logging.WARNING)
+        return metrics
+
+
+@LOOPS.register_module()
+class SkipAwareValLoop(_SkipAware, ValLoop):
+    """mmengine's ``ValLoop`` that leaves skipped images out of the metric and reports them."""
+
+    mode = 'val'
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_skipping()
+
+    def run_iter(self, idx, data_batch) -> None:
+        data_batch, any_left = self._split(data_batch)
+        if any_left:
+            super().run_iter(idx, data_batch)
+
+
+@LOOPS.register_module()
+class SkipAwareTestLoop(_SkipAware, TestLoop):
+    """mmengine's ``TestLoop`` that leaves skipped images out of the metric and reports them."""
+
+    mode = 'test'
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_skipping()
+
+    def run_iter(self, idx, data_batch) -> None:
+        data_batch, any_left = self._split(data_batch)
+        if any_left:
+            super().run_iter(idx, data_batch)
