@@ -64,7 +64,7 @@ def alternate(fns: dict, repeats: int) -> dict[str, list[float]]:
 def scene_samples(root: Path, n: int) -> list:
     """``n`` synthetic 128x128 scenes with simulated boxes + scribbles, as (img, weak, path)."""
     from wsseg.datasets.synthetic import SCENE_CLASSES, make_scenes
-    from wsseg.pseudo.sam_logic import unpack
+    from wsseg.pseudo.sam_prompts import unpack
     from wsseg.registry import DATASETS
     make_scenes(root, splits={'train': n}, size=(128, 128), seed=0)
     pipeline = [dict(type='LoadImage'), dict(type='LoadMask'),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from wsseg.pseudo.sam_logic import assemble_class_map, build_prompts, class_logits, spread_points
+from wsseg.pseudo.sam_prompts import assemble_class_map, build_prompts, class_logits, spread_points
 from wsseg.structures import WeakLabels
 
 

@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from wsseg.datasets.synthetic import SCENE_CLASSES, make_scenes
-from wsseg.pseudo.sam_logic import SamBoxPseudoLabeller
+from wsseg.pseudo.sam_box import SamBoxPseudoLabeller
 from wsseg.registry import DATASETS, PSEUDO_LABELLERS
 from wsseg.structures import WeakLabels
 

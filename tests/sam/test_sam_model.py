@@ -8,7 +8,7 @@ import torch
 from wsseg.models.sam import (build_sam, build_sam_from_cfg, build_small_sam,
                               decode_prompts, freeze_for_decoder_tuning, logits_to_frame,
                               preprocess_image, transform_boxes)
-from wsseg.pseudo.sam_logic import class_logits
+from wsseg.pseudo.sam_prompts import class_logits
 from wsseg.utils.checkpoint import CheckpointError
 
 from .conftest import TINY_SAM, toy_sample
