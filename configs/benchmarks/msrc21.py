@@ -25,3 +25,17 @@ rows = [
     dict(name='msrc21_logic_boxes_scribbles', weak='boxes + scribbles 3% (simulated)',
          method='logic loss', config='configs/msrc21/boxes_scribbles_logic.py'),
 ]
+# The tags path (docs/methods/tags.md). Stage 1: the CAM classifier (its val scores are the
+# dense CAM argmax over each val image's true tags). Stage 2: the benchmark network on the
+# pseudo-masks of tools/bench_tags.py, partial CE on decided pixels + dense CRF loss.
+_masks = 'train_dataloader.dataset.pseudo_mask_dir=work_dirs/tags/msrc21/masks/'
+rows += [
+    dict(name='msrc21_tags_cam', weak='tags (simulated)', method='stage 1: CAM classifier, 400 iterations',
+         config='configs/cam/msrc21_tags_cam.py'),
+] + [
+    dict(name=f'msrc21_tags_stage2_{m}', weak='tags (simulated)',
+         method=f'stage 2 on {what}: partial CE + CRF loss', config='configs/msrc21/tags_stage2.py',
+         extra_args=['--cfg-options', _masks + m])
+    for m, what in (('seeds', 'CAM seeds'), ('crf', 'seeds + CRF'), ('superpixels', 'superpixel-pooled CAMs'),
+                    ('affinity', 'affinity random walk'))
+]

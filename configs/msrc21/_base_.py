@@ -8,7 +8,9 @@
 _base_ = ['../_base_/default_runtime.py', '../_base_/schedules/iters.py',
           '../_base_/models/deeplabv3plus_r18.py']
 data_root = '../shared/data/msrc21'
-num_classes = 21
+classes = ('building', 'grass', 'tree', 'cow', 'sheep', 'sky', 'aeroplane', 'water', 'face', 'car',
+           'bicycle', 'flower', 'sign', 'bird', 'book', 'chair', 'road', 'cat', 'dog', 'body', 'boat')
+num_classes = len(classes)
 randomness = dict(seed=0)
 max_iters = 1000
 crop_size = (128, 128)

@@ -16,3 +16,4 @@ def prepare_mmseg() -> None:
     register_all_modules(init_default_scope=False)
     import mmdet.models  # noqa: F401  (Mask2Former's pixel decoder, assigners and losses)
     import wsseg.engine  # noqa: F401  (SafeCheckpointHook)
+    import wsseg.stage2.mmseg_data  # noqa: F401  (PseudoMaskSegDataset)
