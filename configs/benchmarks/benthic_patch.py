@@ -27,7 +27,7 @@ _wr = 'work_dirs/benchmarks'
 _data = ['tools/bench_patch.py', '--set', 'benthic', '--data-only']
 _ckpt = f'{_wr}/simclr_benthic.pth'
 _simclr = ['tools/pretrain_simclr.py', 'work_dirs/benthic_frames/train/patches', '--out', _ckpt,
-           '--epochs', '15', '--size', '32', '--batch-size', '64', '--skip-existing']   # shared by five rows
+           '--epochs', '5', '--size', '32', '--batch-size', '64', '--skip-existing']   # shared by five rows
 _init = f'model.init_checkpoint={_ckpt}'
 _members = [f'model.members.0.checkpoint={_wr}/seafeats_simclr_benthic/epoch_6.pth',
             f'model.members.1.checkpoint={_wr}/seaclip_random_clip_benthic/epoch_6.pth']
