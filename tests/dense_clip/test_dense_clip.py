@@ -208,6 +208,30 @@ def test_pseudo_label_tool_end_to_end_on_camvid(tmp_path, shared_data, repo_root
     assert pseudo_label_main(args)['skipped_existing'] == 1
 
 
+def test_voc_config_tags_from_xml_plus_background(tmp_path, shared_data, repo_root):
+    """configs/dense_clip/voc_dense_clip.py with random weights on a real VOC image: its labels are
+    among the image's XML object classes plus background (index 0)."""
+    import xml.etree.ElementTree as ET
+
+    from tools.pseudo_label import main as pseudo_label_main
+    from wsseg.datasets.voc import VOC_CLASSES
+    voc = shared_data / 'voc_mini' / 'VOCdevkit' / 'VOC2012'
+    if not (voc / 'Annotations' / '2007_000063.xml').is_file():
+        pytest.skip(f'VOC sample 2007_000063 not found under {voc}')
+    ids = tmp_path / 'ids.txt'
+    ids.write_text('2007_000063\n')
+    out = tmp_path / 'out'
+    pseudo_label_main([str(repo_root / 'configs' / 'dense_clip' / 'voc_dense_clip.py'), '--out', str(out),
+                       '--cfg-options', f'pseudo_dataset.data_root={voc}', f'pseudo_dataset.split={ids}',
+                       f'pseudo_labeller.model_name={TINY}', 'pseudo_labeller.checkpoint=None',
+                       'pseudo_labeller.allow_random_weights=True', 'pseudo_labeller.short_side=64'])
+    names = [o.findtext('name').strip() for o in ET.parse(voc / 'Annotations' / '2007_000063.xml').iter('object')]
+    allowed = {0} | {VOC_CLASSES.index(n) for n in names}
+    mask = np.asarray(Image.open(out / '2007_000063.png'))
+    assert mask.shape == (375, 500)
+    assert set(np.unique(mask).tolist()) <= allowed and len(allowed) >= 2
+
+
 def test_real_config_stops_on_the_missing_checkpoint(repo_root, tmp_path):
     """The ViT-B/16 config builds as far as its weights, and names the file it needs."""
     from tools.pseudo_label import main as pseudo_label_main
