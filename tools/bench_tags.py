@@ -298,6 +298,15 @@ class Bench:
         (self.out / 'results.json').write_text(json.dumps(dict(masks=results, affinity_subset=subset, seeds=seeds), indent=1))
         fig = Path('docs/figures/tags_msrc21_pseudo_masks.png')
         self.pictures(fig)
+        if seeds.get('table'):
+            from wsseg.visualization.plots import plot_curves
+            xs = [r['threshold'] for r in seeds['table']]
+            plot_curves('docs/figures/tags_msrc21_threshold.png',
+                        {k: (xs, [r[key] for r in seeds['table']]) for k, key in (
+                            ('whole-mask mIoU (undecided = miss)', 'mIoU'),
+                            ('decided-pixel mIoU', 'mIoU_decided'), ('decided share (%)', 'decided'))},
+                        xlabel='CAM confidence threshold', ylabel='%',
+                        title=f"MSRC-21 train seeds: calibrated threshold {seeds['threshold']}")
         md = self.markdown(results, seeds, fig, subset)
         print(md)
         if self.args.doc:
@@ -336,7 +345,8 @@ class Bench:
             for c in self.classes:
                 vals = [results[n]['IoU'][c] for n in names]
                 lines.append(f'| {c} | ' + ' | '.join('n/a' if v is None else f'{v:.1f}' for v in vals) + ' |')
-        lines += ['', f'![image, CAM, seeds, refinements, ground truth]({fig.relative_to("docs")})']
+        lines += ['', f'![image, CAM, seeds, refinements, ground truth]({fig.relative_to("docs")})',
+                  '', '![threshold calibration](figures/tags_msrc21_threshold.png)']
         return '\n'.join(lines)
 
 
