@@ -19,9 +19,22 @@ MATRICES = {m.name: Config.fromfile(str(m)) for m in sorted((REPO / 'configs/ben
 ROWS = sorted({r['config'] for name, m in MATRICES.items() if name.startswith('camvid') for r in m.rows})
 
 
+def use_random_trunk(cfg: Config, folder: Path) -> None:
+    """SSL rows load ``cfg.trunk`` (written by tools/pretrain_ssl.py, not in the repository):
+    point them at a random trunk file of the same architecture, so the loading is exercised."""
+    from wsseg.models.resnet_trunk import save_trunk
+    from wsseg.ssl.model import ResNetTrunk
+    path = str(save_trunk(folder / 'trunk.pth', ResNetTrunk(18).state_dict(), dict(arch='resnet18')))
+    net = cfg.model.get('net', cfg.model)
+    assert net.pretrained == cfg.trunk
+    net.pretrained = path
+
+
 @pytest.mark.parametrize('config', ROWS)
-def test_row_config_takes_a_training_step(config, shared_data):
+def test_row_config_takes_a_training_step(config, shared_data, tmp_path):
     cfg = Config.fromfile(str(REPO / config))
+    if cfg.get('trunk'):
+        use_random_trunk(cfg, tmp_path)
     ds_cfg = cfg.train_dataloader.dataset
     ds_cfg.data_root = str(shared_data / 'camvid') if ds_cfg.get('data_root') else ds_cfg.data_root
     if not ds_cfg.get('data_root'):          # the CAM second stage reads seeds from a work dir

@@ -1,0 +1,58 @@
+# Benchmark matrix of the SSL issue: every CamVid weak row from the DenseCL trunk
+# (configs/ssl/camvid_densecl.py, pretrained on the 367 unlabelled train frames) beside the same
+# row from random initialisation, same network, schedule and labels (configs/camvid/_base_.py).
+#   python tools/pretrain_ssl.py configs/ssl/camvid_densecl.py --work-dir work_dirs/ssl/camvid_densecl
+#   python tools/benchmark.py --matrix configs/benchmarks/camvid_ssl.py
+# Rows named as in the other CamVid matrices reuse their results. *_seed1: training seed 1.
+# *_750: the same configs on a 750-iteration schedule (poly decay over 750), a cheaper check.
+dataset = 'CamVid (240x180, 367 train / 101 val)'
+reference = 'full_ce'
+budget = ('Every row: same network and schedule (3000 iterations; the *_750 rows 750), training seed 0 '
+          'except *_seed1; ssl_* rows start from work_dirs/ssl/camvid_densecl/trunk.pth (500 iterations '
+          'of DenseCL-style pretraining), the others from random weights.')
+_sc, _pt, _bx = 'scribbles 3% (simulated)', 'points, 1 per region (simulated)', 'boxes + scribbles 3% (simulated)'
+_seed1 = ['--cfg-options', 'randomness.seed=1']
+_short = ['--cfg-options', 'train_cfg.max_iters=750', 'param_scheduler.0.end=750']
+_cam_seeds = [['tools/pseudo_label.py', 'configs/ssl/camvid/tags_cam.py', '--checkpoint',
+               'work_dirs/benchmarks/ssl_cam_seeds/iter_1000.pth',
+               '--out', 'work_dirs/ssl_camvid_tags_cam/pseudo_masks']]
+_trunk = [['tools/pretrain_ssl.py', 'configs/ssl/camvid_densecl.py', '--work-dir', 'work_dirs/ssl/camvid_densecl']]
+rows = [
+    dict(name='full_ce', weak='full masks', method='CE', config='configs/camvid/full_ce.py'),
+    dict(name='ssl_full_ce', weak='full masks', method='CE, SSL init', config='configs/ssl/camvid/full_ce.py',
+         before=_trunk),
+    dict(name='full_ce_seed1', weak='full masks', method='CE; training seed 1',
+         config='configs/camvid/full_ce.py', extra_args=_seed1),
+    dict(name='ssl_full_ce_seed1', weak='full masks', method='CE, SSL init; training seed 1',
+         config='configs/ssl/camvid/full_ce.py', extra_args=_seed1, before=_trunk),
+    dict(name='scribbles_pce_crf_entropy', weak=_sc, method='pCE + CRF + entropy',
+         config='configs/rloss/camvid_scribbles_pce_crf_entropy.py'),
+    dict(name='ssl_scribbles_pce_crf_entropy', weak=_sc, method='pCE + CRF + entropy, SSL init',
+         config='configs/ssl/camvid/scribbles_pce_crf_entropy.py', before=_trunk),
+    dict(name='scribbles_pce_crf_entropy_seed1', weak=_sc, method='pCE + CRF + entropy; training seed 1',
+         config='configs/rloss/camvid_scribbles_pce_crf_entropy.py', extra_args=_seed1),
+    dict(name='ssl_scribbles_pce_crf_entropy_seed1', weak=_sc,
+         method='pCE + CRF + entropy, SSL init; training seed 1',
+         config='configs/ssl/camvid/scribbles_pce_crf_entropy.py', extra_args=_seed1, before=_trunk),
+    dict(name='points_pce_crf_entropy', weak=_pt, method='pCE + CRF + entropy',
+         config='configs/points/camvid_points_pce_crf_entropy.py'),
+    dict(name='ssl_points_pce_crf_entropy', weak=_pt, method='pCE + CRF + entropy, SSL init',
+         config='configs/ssl/camvid/points_pce_crf_entropy.py', before=_trunk),
+    dict(name='logic_boxes_scribbles', weak=_bx, method='logic loss',
+         config='configs/logic/camvid_boxes_scribbles.py'),
+    dict(name='ssl_logic_boxes_scribbles', weak=_bx, method='logic loss, SSL init',
+         config='configs/ssl/camvid/logic_boxes_scribbles.py', before=_trunk),
+    dict(name='cam_seeds', weak='image tags (simulated)', method='CAM (dense argmax over true tags)',
+         config='configs/cam/camvid_tags_cam.py'),
+    dict(name='ssl_cam_seeds', weak='image tags (simulated)', method='CAM, SSL init',
+         config='configs/ssl/camvid/tags_cam.py', before=_trunk),
+    dict(name='ssl_cam_stage2', weak='image tags (simulated)', method='CAM seeds -> pCE + CRF + entropy, SSL init',
+         config='configs/ssl/camvid/tags_cam_stage2.py', before=_cam_seeds),
+    dict(name='full_ce_750', weak='full masks', method='CE, 750 iterations',
+         config='configs/camvid/full_ce.py', extra_args=_short),
+    dict(name='ssl_full_ce_750', weak='full masks', method='CE, SSL init, 750 iterations',
+         config='configs/ssl/camvid/full_ce.py', extra_args=_short, before=_trunk),
+    dict(name='ssl250_full_ce_750', weak='full masks', method='CE, SSL init (250 pretraining iterations), 750 iterations',
+         config='configs/ssl/camvid/full_ce.py', before=_trunk,
+         extra_args=_short + ['model.net.pretrained=work_dirs/ssl/camvid_densecl/trunk_iter250.pth']),
+]
