@@ -17,6 +17,11 @@ Changes to mmengine's ``Runner`` (everything else is inherited):
   raises), which matters when several stages run in one process;
 - **CPU ranks**: under torchrun / SLURM without CUDA the process group uses gloo (not nccl)
   and DDP wraps the CPU model without ``device_ids``;
+- **checked pretrained inits**: before mmengine applies an ``init_cfg`` of type
+  ``Pretrained`` naming a local file (mmseg's ``ResNet`` loading a ``tools/pretrain_ssl.py``
+  trunk), its keys are compared with the module's: mmengine would load it with
+  ``strict=False`` and only log the mismatch, so another architecture would start training
+  silently from random weights. A mismatch is a ``CheckpointError`` naming the file and keys;
 - **evaluation scores the readable images**: the plain ``ValLoop`` / ``TestLoop`` become
   :mod:`wsseg.engine.loops`' skip-aware ones, so with ``bad_data='skip'`` an unreadable image
   is left out of the metric (not replaced by another) and listed beside it;
@@ -101,6 +106,11 @@ class WssegRunner(Runner):
                                      find_unused_parameters=self.cfg.get('find_unused_parameters', False))
         return super().wrap_model(model_wrapper_cfg, model)
 
+    def _init_model_weights(self) -> None:
+        model = self.model.module if is_model_wrapper(self.model) else self.model
+        check_pretrained_inits(model)
+        super()._init_model_weights()
+
     def build_val_loop(self, loop):
         from wsseg.engine.loops import SkipAwareValLoop
         return super().build_val_loop(_skip_aware(loop, ValLoop, SkipAwareValLoop))
@@ -166,6 +176,23 @@ class WssegRunner(Runner):
         if self._resumed_rng is not None:
             set_rng_state(self._resumed_rng)
             self.logger.info(f'restored the torch RNG state saved in {filename}')
+
+
+def check_pretrained_inits(model: torch.nn.Module) -> None:
+    """Raise :class:`CheckpointError` naming the file and keys when a module's ``init_cfg``
+    ``Pretrained`` checkpoint (a local file, no ``prefix``) does not fit that module exactly."""
+    from wsseg.models.resnet_trunk import key_mismatches, mismatch_error, read_trunk_checkpoint
+    for name, module in model.named_modules():
+        cfgs = getattr(module, 'init_cfg', None)
+        for cfg in cfgs if isinstance(cfgs, list) else [cfgs]:
+            if not (isinstance(cfg, dict) and cfg.get('type') == 'Pretrained' and 'prefix' not in cfg
+                    and cfg.get('checkpoint') and _local(str(cfg['checkpoint']))):
+                continue
+            state, _ = read_trunk_checkpoint(cfg['checkpoint'], 'ResNet trunk')
+            missing, unexpected, shapes = key_mismatches(module.state_dict(), state)
+            if missing or unexpected or shapes:
+                raise mismatch_error(cfg['checkpoint'], f'{type(module).__name__} {name or "model"}',
+                                     missing, unexpected, shapes)
 
 
 def _skip_aware(loop, plain: type, ours: type):
