@@ -8,7 +8,10 @@
   configs;
 - :func:`freeze_for_decoder_tuning` leaves only the mask decoder trainable;
 - :func:`preprocess_image`, :func:`transform_boxes`, :func:`transform_points`,
-  :func:`decode_prompts` wrap SAM's own resize / normalise / pad and decoder calls.
+  :func:`decode_prompts`, :func:`logits_to_frame` wrap SAM's own resize / normalise / pad,
+  decoder and mask post-processing; :func:`predict_masks` chains them. Together they give
+  the logits, masks and IoU scores of ``segment_anything.SamPredictor`` for the same model,
+  image and prompts (``tests/fidelity/test_sam_predictor.py``).
 """
 from __future__ import annotations
 
@@ -222,36 +225,87 @@ def transform_boxes(sam: Sam, boxes: np.ndarray, hw: tuple[int, int]) -> torch.T
 
 
 def transform_points(sam: Sam, points: np.ndarray, hw: tuple[int, int]) -> torch.Tensor:
-    """(N, P, 2) xy pixel points (centres at +0.5) -> SAM's input frame."""
+    """(N, P, 2) xy pixel points in the original frame -> SAM's input frame.
+
+    Pixel indices, as ``SamPredictor`` takes them: SAM's prompt encoder itself moves each point
+    to its pixel's centre (+0.5), so adding it here too would shift every point by half a pixel.
+    """
     t = ResizeLongestSide(sam.image_encoder.img_size)
-    pts = np.asarray(points, np.float64) + 0.5
+    pts = np.asarray(points, np.float64)
     return torch.as_tensor(t.apply_coords(pts, hw), dtype=torch.float32, device=sam.device)
 
 
 def decode_prompts(sam: Sam, embedding: torch.Tensor, boxes: torch.Tensor | None,
-                   points: torch.Tensor | None, point_labels: torch.Tensor | None) -> torch.Tensor:
-    """Low-res mask logits (N, 1, 4e, 4e) for N prompts on one image embedding (C, e, e).
+                   points: torch.Tensor | None, point_labels: torch.Tensor | None,
+                   with_scores: bool = False):
+    """Low-res mask logits (N, 1, 4e, 4e) for N prompts on one image embedding (C, e, e)
+    (and, ``with_scores``, SAM's predicted IoU (N, 1)).
 
-    Each prompt may hold a box and/or points; points labelled -1 are padding. The prompt
-    encoder runs without gradient (it is frozen); the decoder keeps its graph.
+    Each prompt may hold a box and/or points; points labelled -1 are padding and come after a
+    prompt's real points. Prompts are decoded in groups of equal real-point count, without the
+    padding, so each prompt gets exactly the tokens ``SamPredictor.predict`` gives it (a
+    padding token would change the decoder's attention). The prompt encoder runs without
+    gradient (it is frozen); the decoder keeps its graph.
     """
-    with torch.no_grad():
-        pts = (points, point_labels) if points is not None else None
-        sparse, dense = sam.prompt_encoder(points=pts, boxes=boxes, masks=None)
-        pe = sam.prompt_encoder.get_dense_pe()
-    low, _ = sam.mask_decoder(image_embeddings=embedding[None], image_pe=pe,
-                              sparse_prompt_embeddings=sparse, dense_prompt_embeddings=dense,
-                              multimask_output=False)
-    return low
+    n = len(boxes) if boxes is not None else len(points)
+    if points is None:
+        counts = torch.zeros(n, dtype=torch.long)
+    else:
+        valid = point_labels >= 0
+        counts = valid.sum(1).cpu()
+        if bool((valid.int().diff(dim=1) > 0).any()):
+            raise ValueError('decode_prompts: padding points (label -1) must follow the real ones')
+    pe = sam.prompt_encoder.get_dense_pe()
+    lows, ious, order = [], [], []
+    for k in torch.unique(counts).tolist():
+        idx = torch.nonzero(counts == k)[:, 0]
+        bx = boxes[idx.to(boxes.device)] if boxes is not None else None
+        pts = None
+        if k:
+            j = idx.to(points.device)
+            pts = (points[j, :k], point_labels[j, :k])
+        elif bx is None:
+            raise ValueError('decode_prompts: a prompt with neither a box nor a point')
+        with torch.no_grad():
+            sparse, dense = sam.prompt_encoder(points=pts, boxes=bx, masks=None)
+        low, iou = sam.mask_decoder(image_embeddings=embedding[None], image_pe=pe,
+                                    sparse_prompt_embeddings=sparse, dense_prompt_embeddings=dense,
+                                    multimask_output=False)
+        lows.append(low)
+        ious.append(iou)
+        order.append(idx)
+    back = torch.argsort(torch.cat(order)).to(embedding.device)
+    low = torch.cat(lows)[back]
+    return (low, torch.cat(ious)[back]) if with_scores else low
 
 
 def logits_to_frame(sam: Sam, low: torch.Tensor, hw: tuple[int, int],
                     out_size: Sequence[int] | None = None) -> torch.Tensor:
     """Low-res logits (N, 1, m, m) over the padded square -> (N, out_h, out_w) in the image
-    frame (``out_size`` defaults to the original ``hw``)."""
+    frame (``out_size`` defaults to the original ``hw``), as SAM's ``postprocess_masks``:
+    upsample to the padded input square, cut the padding, resize to the frame."""
     s = sam.image_encoder.img_size
     ih, iw = input_size(sam, hw)
-    m = low.shape[-1]
-    crop = low[..., :max(1, round(ih * m / s)), :max(1, round(iw * m / s))]
-    out = F.interpolate(crop, tuple(out_size or hw), mode='bilinear', align_corners=False)
+    up = F.interpolate(low, (s, s), mode='bilinear', align_corners=False)[..., :ih, :iw]
+    out = F.interpolate(up, tuple(out_size or hw), mode='bilinear', align_corners=False)
     return out[:, 0]
+
+
+@torch.no_grad()
+def predict_masks(sam: Sam, embedding: torch.Tensor, hw: tuple[int, int],
+                  boxes: np.ndarray | None = None, points: np.ndarray | None = None,
+                  point_labels: np.ndarray | None = None
+                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """SAM's prediction for N prompts in the original frame ``hw``: masks (N, H, W) bool,
+    logits (N, H, W) and predicted IoU (N,), single-mask output; what
+    ``SamPredictor.predict(..., multimask_output=False)`` gives prompt by prompt.
+
+    ``boxes`` (N, 4) xyxy; ``points`` (N, P, 2) xy pixel indices with ``point_labels`` (N, P)
+    (1 foreground, 0 background, -1 padding after the real points).
+    """
+    bx = transform_boxes(sam, boxes, hw) if boxes is not None else None
+    pts = transform_points(sam, points, hw) if points is not None else None
+    lab = torch.as_tensor(np.asarray(point_labels), device=sam.device) if points is not None else None
+    low, iou = decode_prompts(sam, embedding, bx, pts, lab, with_scores=True)
+    logits = logits_to_frame(sam, low, hw)
+    return logits > sam.mask_threshold, logits, iou[:, 0]
