@@ -1,7 +1,9 @@
 """``ClipPrompts``: SeaCLIP per-patch pseudo-labels from zero-shot CLIP prompts.
 
 Each frame is cut into a grid of patches (array_split); every patch is scored against all
-prompts. A patch whose best prompt is a foreground prompt takes the image's label, otherwise
+prompts as open_clip's own zero-shot recipe scores an image (the model's validation preprocess,
+``encode_image`` / ``encode_text``, L2 normalisation, logit scale;
+``tests/fidelity/test_clip_reference.py`` checks it). A patch whose best prompt is a foreground prompt takes the image's label, otherwise
 background; a background image is all background. The result is ``results['patch_pseudo']``
 (rows, cols) int64, which ``PackPatchInputs`` packs as ``weak_label``.
 """
@@ -107,6 +109,14 @@ class ClipPrompts(WeakLabelSource):
             x = torch.stack(patches[i:i + self.batch_size]).to(self.device)
             feats.append(torch.nn.functional.normalize(model.encode_image(x).float(), dim=-1))
         return torch.cat(feats) @ text.t()
+
+    @torch.no_grad()
+    def patch_logits(self, img: np.ndarray) -> torch.Tensor:
+        """(rows * cols, n_prompts) zero-shot logits: the cosines times the model's learned
+        logit scale, as open_clip's ``model(image, text)`` gives them (the scale does not change
+        which prompt wins)."""
+        model = self._load()[0]
+        return model.logit_scale.exp().float() * self.score_patches(img)
 
     def label_patches(self, img: np.ndarray, image_label: int, background_index: int) -> np.ndarray:
         """(rows, cols) int64: the image label where a foreground prompt wins, else background."""
