@@ -54,7 +54,8 @@ BENTHIC = dict(matrix='configs/benchmarks/benthic_patch.py', config='configs/ben
                extras=WORK / 'benthic_patch_extras.md', figure=REPO / 'docs' / 'figures' / 'benthic_patch_maps.png',
                simclr=WORK / 'simclr_benthic.pth',
                rows=dict(simclr='seafeats_simclr_benthic', simclr_s1='seafeats_simclr_benthic_s1',
-                         random='seafeats_random_init_benthic', clip='seaclip_random_clip_benthic',
+                         random='seafeats_random_init_benthic', random_s1='seafeats_random_init_benthic_s1',
+                         clip='seaclip_random_clip_benthic',
                          ensemble='ensemble_random_clip_benthic', naive='image_label_baseline_benthic',
                          upper_simclr='patch_supervised_simclr_benthic',
                          upper_simclr_s1='patch_supervised_simclr_benthic_s1', upper='patch_supervised_benthic'))
@@ -390,10 +391,13 @@ def benthic_verdicts(results: dict, true_px: dict, chance: float | None) -> list
     n, s = f1('naive'), f1('simclr')
     if None not in (n, s):
         out.append(f'- **SeaFeats against the image label on every patch** (same SimCLR trunk): {s:.1f} vs {n:.1f}.')
-    r_ = f1('random')
-    if None not in (s, r_):
-        out.append(f'- **SimCLR init against random init (SeaFeats):** macro F1 {s:.1f} vs {r_:.1f}; upper bound '
-                   f"{f1('upper_simclr') or float('nan'):.1f} vs {f1('upper') or float('nan'):.1f}.")
+    rnd = mean_spread(results, ['random', 'random_s1'])
+    if sf and rnd:
+        out.append(f'- **SimCLR init against random init (SeaFeats, mean of training seeds):** macro F1 {sf[0]:.1f} '
+                   f'(spread {sf[1]:.1f}) vs {rnd[0]:.1f} (spread {rnd[1]:.1f}); upper bound '
+                   f"{f1('upper_simclr') or float('nan'):.1f} vs {f1('upper') or float('nan'):.1f} (seed 0). "
+                   + ('The difference is inside the seed spread.' if abs(sf[0] - rnd[0]) <= max(sf[1], rnd[1])
+                      else 'The difference is larger than the seed spread.'))
     clip = results.get(rows['clip'])
     if clip and chance is not None and 'pseudo/accuracy' in clip['metrics']:
         out.append(f"- **SeaCLIP with a random-weight CLIP is chance:** its pseudo-labels score accuracy "
@@ -438,8 +442,8 @@ def benthic_extras(root: Path) -> str:
         lines.append(f"| SimCLR pretraining (`tools/pretrain_simclr.py`, before the SimCLR rows) | {s['seconds']:.0f} s "
                      f"for {s['epochs']} epochs on {s['n_images']} unlabelled train patches (views {s['size']} px), "
                      f"NT-Xent {s['losses'][0]:.3f} -> {s['losses'][-1]:.3f} |")
-    for keys, what in ((['simclr', 'simclr_s1'], 'SeaFeats (SimCLR)'), (['upper_simclr', 'upper_simclr_s1'],
-                                                                       'upper bound (SimCLR)')):
+    for keys, what in ((['simclr', 'simclr_s1'], 'SeaFeats (SimCLR)'), (['random', 'random_s1'], 'SeaFeats (random init)'),
+                       (['upper_simclr', 'upper_simclr_s1'], 'upper bound (SimCLR)')):
         ms = mean_spread(results, keys)
         if ms:
             lines.append(f'| {what}, macro F1 over training seeds {", ".join(f"{v:.1f}" for v in ms[2])} | mean '
