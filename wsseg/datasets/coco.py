@@ -16,7 +16,7 @@ from pycocotools import mask as mask_utils
 from wsseg.datasets.base import WeakSegDataset
 from wsseg.registry import DATASETS
 from wsseg.structures import IGNORE, make_palette
-from wsseg.utils.io import DataError
+from wsseg.utils.io import DataError, image_size
 
 BOX_TOLERANCE = 1.0  # px a COCO box may overshoot the image (float rounding) before it is an error
 
@@ -36,6 +36,59 @@ def _to_rle(segm, h: int, w: int) -> dict:
 def decode_segmentation(segm, h: int, w: int) -> np.ndarray:
     """One COCO ``segmentation`` (polygons or RLE) as an (H, W) bool mask."""
     return mask_utils.decode(_to_rle(segm, h, w)).astype(bool)
+
+
+def rle_string_counts(s: str) -> list[int]:
+    """The run lengths of a compressed COCO RLE string (pycocotools' ``rleFrString`` in Python),
+    to check them before pycocotools decodes them: its C decoder trusts that they sum to H*W."""
+    counts: list[int] = []
+    p = 0
+    while p < len(s):
+        x = k = 0
+        more = True
+        while more:
+            if p >= len(s):
+                raise ValueError('compressed RLE string ends inside a number')
+            c = ord(s[p]) - 48
+            if not 0 <= c < 64:
+                raise ValueError(f'character {s[p]!r} is not in the compressed RLE alphabet')
+            x |= (c & 0x1F) << (5 * k)
+            more = bool(c & 0x20)
+            p += 1
+            k += 1
+            if not more and c & 0x10:
+                x |= -1 << (5 * k)
+        if len(counts) > 2:
+            x += counts[-2]
+        counts.append(x)
+    return counts
+
+
+def check_segmentation(segm, h: int, w: int, src: str) -> None:
+    """DataError naming ``src`` unless ``segm`` is polygons (lists of >= 3 finite x, y pairs) or
+    an RLE of size [h, w] whose run lengths are >= 0 and sum to h * w."""
+    if isinstance(segm, list):
+        for poly in segm:
+            if (not isinstance(poly, list) or len(poly) < 6 or len(poly) % 2
+                    or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in poly)
+                    or not np.isfinite(np.asarray(poly, np.float64)).all()):
+                raise DataError(f'{src}: segmentation polygon {str(poly)[:60]} is not a list of at '
+                                'least 3 finite x, y pairs')
+        return
+    if not isinstance(segm, dict) or 'counts' not in segm or 'size' not in segm:
+        raise DataError(f'{src}: segmentation must be polygons or an RLE dict with size and counts, '
+                        f'got {str(segm)[:60]}')
+    if segm['size'] != [h, w]:
+        raise DataError(f'{src}: RLE size {segm["size"]} differs from the image (height, width) [{h}, {w}]')
+    counts = segm['counts']
+    try:
+        runs = rle_string_counts(counts) if isinstance(counts, str) else list(counts)
+    except (TypeError, ValueError) as e:
+        raise DataError(f'{src}: RLE counts cannot be read ({e})') from e
+    if (not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in runs)
+            or sum(runs) != h * w):
+        raise DataError(f'{src}: RLE run lengths must be whole numbers >= 0 that sum to '
+                        f'height x width = {h * w}')
 
 
 class CocoMasks(Sequence):
@@ -107,13 +160,30 @@ class CocoInstancesDataset(WeakSegDataset):
             data = json.loads(path.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise DataError(f'{path}: malformed JSON ({e})') from e
+        if not isinstance(data, dict):
+            raise DataError(f'{path}: not a COCO instances file (a JSON {type(data).__name__}, '
+                            'expected an object with images, annotations and categories)')
         missing = {'images', 'annotations', 'categories'} - set(data)
         if missing:
             raise DataError(f'{path}: not a COCO instances file (missing {sorted(missing)})')
+        for key, fields in (('images', ('id', 'file_name', 'height', 'width')),
+                            ('annotations', ('id', 'image_id', 'category_id')),
+                            ('categories', ('id', 'name'))):
+            if not isinstance(data[key], list):
+                raise DataError(f'{path}: "{key}" must be a list')
+            for i, item in enumerate(data[key]):
+                if not isinstance(item, dict) or not set(fields) <= set(item):
+                    raise DataError(f'{path}: {key}[{i}] must be an object with {list(fields)}, '
+                                    f'got {str(item)[:80]}')
         return data
 
     def _box(self, ann: dict, h: int, w: int, src: str) -> list[float] | None:
-        x, y, bw, bh = (float(v) for v in ann['bbox'])
+        bbox = ann.get('bbox')
+        if (not isinstance(bbox, list) or len(bbox) != 4
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bbox)
+                or not np.isfinite(np.asarray(bbox, np.float64)).all()):
+            raise DataError(f'{src}: bbox {bbox!r} is not 4 finite numbers [x, y, width, height]')
+        x, y, bw, bh = (float(v) for v in bbox)
         if bw <= 0 or bh <= 0:
             if self.skip_degenerate:
                 return None
@@ -126,6 +196,16 @@ class CocoInstancesDataset(WeakSegDataset):
         return [max(x1, 0.0), max(y1, 0.0), min(x2, float(w)), min(y2, float(h))]
 
     def load_data_list(self) -> list[dict]:
+        try:
+            return self._load_data_list()
+        except DataError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError) as e:
+            # a field of the wrong type or value that the checks below do not name
+            raise DataError(f'{self.ann_file}: malformed COCO instances file '
+                            f'({type(e).__name__}: {e})') from e
+
+    def _load_data_list(self) -> list[dict]:
         data = self._read_json()
         path = Path(self.ann_file)
         cats = sorted(data['categories'], key=lambda c: c['id'])
@@ -151,12 +231,20 @@ class CocoInstancesDataset(WeakSegDataset):
             img = self.img_dir / im['file_name']
             if not img.is_file():
                 raise DataError(f'{path}: image {img} (id {im_id}) not found')
-            h, w = int(im['height']), int(im['width'])
+            h, w = im['height'], im['width']
+            if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (h, w)):
+                raise DataError(f'{path}: image {img} (id {im_id}) has height/width {h!r}/{w!r}; '
+                                'expected positive whole numbers')
+            real = image_size(img)
+            if real != (h, w):
+                raise DataError(f'{path}: image {img} (id {im_id}) is {real[1]}x{real[0]} but the '
+                                f'file says {w}x{h}')
             coco_anns, boxes, labels, segms, ids = [], [], [], [], []
             for ann in anns_of[im_id]:
                 src = f'{path}: annotation {ann["id"]} of image {im["file_name"]}'
                 if 'segmentation' not in ann:
                     raise DataError(f'{src} has no segmentation')
+                check_segmentation(ann['segmentation'], h, w, src)
                 label = label_of[ann['category_id']]
                 crowd = bool(ann.get('iscrowd', 0))
                 area = ann.get('area')

@@ -72,9 +72,12 @@ def _text(el: ET.Element | None, tag: str, source, default=None):
 def _num(el: ET.Element, tag: str, source) -> float:
     s = _text(el, tag, source)
     try:
-        return float(s)
+        v = float(s)
     except ValueError:
         raise DataError(f'{source}: <{tag}> is not a number: {s!r}') from None
+    if not np.isfinite(v):
+        raise DataError(f'{source}: <{tag}> is not a finite number: {s!r}')
+    return v
 
 
 def _parse_xml(path: Path) -> ET.Element:
@@ -94,7 +97,7 @@ def _xml_size(root: ET.Element, path) -> tuple[int, int] | None:
     w, h = _text(size, 'width', path, '0'), _text(size, 'height', path, '0')
     try:
         h, w = int(float(h)), int(float(w))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise DataError(f'{path}: <size> is not numeric ({w!r} x {h!r})') from None
     return (h, w) if h > 0 and w > 0 else None
 
@@ -116,12 +119,15 @@ def parse_voc_xml(path: str | Path, classes: Sequence[str] = VOC_CLASSES,
     ``xmin..xmax`` becomes ``xmin - 1 .. xmax``), ``box_labels``, ``box_difficult`` (bool),
     ``tags`` and, for VOC Action XMLs, ``points`` / ``point_labels`` (see
     :func:`voc_points_from_action_xml`). Boxes are checked against ``<size>`` (or
-    ``image_shape`` when the XML has none): a degenerate box or one outside the image is a
-    :class:`DataError` naming the file.
+    ``image_shape`` when the XML has none; both given must agree): a degenerate box or one
+    outside the image is a :class:`DataError` naming the file.
     """
     path = Path(path)
     root = _parse_xml(path)
     shape = _xml_size(root, path) or image_shape
+    if image_shape is not None and tuple(shape) != tuple(image_shape):
+        raise DataError(f'{path}: <size> {shape[1]}x{shape[0]} differs from the image '
+                        f'{image_shape[1]}x{image_shape[0]}')
     boxes, labels, difficult = [], [], []
     for i, obj in enumerate(root.findall('object')):
         name = _text(obj, 'name', f'{path}: object {i}')
@@ -234,10 +240,7 @@ def rasterize_scribble_xml(path: str | Path, shape: tuple[int, int],
         pts = [(_num(p, 'x', src), _num(p, 'y', src)) for p in poly.findall('point')]
         if not pts:
             raise DataError(f'{src} has no <point>')
-        xy = np.asarray(pts, np.float64)
-        if not np.isfinite(xy).all():
-            raise DataError(f'{src} ({tag}): a point coordinate is not finite '
-                            f'({xy[~np.isfinite(xy).all(1)][0].tolist()})')
+        xy = np.asarray(pts, np.float64)        # finite: _num refuses NaN and inf
         if cls is None:
             continue
         # the brush reaches r pixels beyond the line: keep the parts of the line that come
@@ -326,8 +329,9 @@ def _parse_points(entries, classes: Sequence[str], shape: tuple[int, int],
             cls = voc_class_index(cls, classes, f'{source}: point {j}')
         elif not isinstance(cls, int) or isinstance(cls, bool) or not 0 <= cls < len(classes):
             raise DataError(f'{source}: point {j} class {cls!r} outside 0..{len(classes) - 1}')
-        if not all(isinstance(e[k], (int, float)) and not isinstance(e[k], bool) for k in 'xy'):
-            raise DataError(f'{source}: point {j} coordinates must be numbers, got {e!r}')
+        if not all(isinstance(e[k], (int, float)) and not isinstance(e[k], bool)
+                   and np.isfinite(e[k]) for k in 'xy'):
+            raise DataError(f'{source}: point {j} coordinates must be finite numbers, got {e!r}')
         x, y = int(np.floor(e['x'])), int(np.floor(e['y']))
         if not (0 <= x < w and 0 <= y < h):
             raise DataError(f'{source}: point {j} ({x}, {y}) lies outside the image ({w}x{h})')

@@ -50,6 +50,18 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
         raise DataError(f'{path}: corrupt or unreadable image ({e})') from e
 
 
+def image_size(path: str | os.PathLike) -> tuple[int, int]:
+    """(H, W) of an image from its header (the pixels are not decoded)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f'{path}: image file not found')
+    try:
+        with Image.open(path) as im:
+            return im.size[1], im.size[0]
+    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        raise DataError(f'{path}: corrupt or unreadable image ({e})') from e
+
+
 def read_mask(path: str | os.PathLike, num_classes: int | None = None,
               shape: tuple[int, int] | None = None, ignore_index: int = 255) -> np.ndarray:
     """Read a class-index mask (palette or grey PNG) as uint8 (H, W).
