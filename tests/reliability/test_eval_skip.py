@@ -75,14 +75,6 @@ def test_val_during_training_scores_the_readable_images_only(run, tmp_path):
     assert [s['file'] for s in report['skipped']] == [run['bad']]
 
 
-def test_stop_policy_still_stops_evaluation(run, tmp_path):
-    from mmengine.config import Config
-    cfg = Config.fromfile(str(run['cfgs']['data']))
-    cfg.test_dataloader.dataset.bad_data = 'stop'
-    with pytest.raises(DataError, match=rf"{run['bad']}: corrupt or unreadable image"):
-        evaluate_main([str(dump(cfg, tmp_path / 'stop.py')), str(run['ckpt']), '--work-dir', str(tmp_path / 'w')])
-
-
 def test_eval_masks_skips_unreadable_masks(tmp_path, capsys):
     pred, gt = tmp_path / 'pred', tmp_path / 'gt'
     rng = np.random.default_rng(0)

@@ -65,7 +65,9 @@ class _SkipAware:
             entry = _neutral_result(metric)
             if entry is not None:
                 metric.results.extend(entry * len(skipped))
-        return data_batch, bool(data_batch.get('inputs')) if isinstance(data_batch, dict) else True
+        if not isinstance(data_batch, dict):
+            return data_batch, True
+        return data_batch, len(data_batch.get('inputs', ())) > 0     # a list or a stacked tensor
 
     def _with_counts(self, metrics: dict, size: int) -> dict:
         skipped = [s for part in all_gather_object(self.skipped) for s in part]
