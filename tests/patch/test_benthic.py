@@ -165,3 +165,14 @@ def test_short_training_on_real_patches(shared_data, tmp_path):
     assert metrics['pixel_mIoU.coarse'] == pytest.approx(metrics['patch_mIoU'], abs=1e-6)
     assert len(list((tmp_path / 'wd' / 'pseudo_labels').glob('*.npy'))) == 8
     assert len(list((tmp_path / 'wd' / 'patch_maps').glob('*.png'))) == 4
+
+
+@pytest.mark.parametrize('config', sorted(p.name for p in (REPO / 'configs/benthic').glob('*.py') if p.name != '_base_.py'))
+def test_benthic_configs_agree_on_the_classes(config):
+    """Every model (and every ensemble member) has one output per group of the grouping line."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(REPO / 'configs/benthic' / config))
+    assert cfg.train_dataloader.dataset.type == 'BenthicFrames'
+    models = [m.model for m in cfg.model.members] if cfg.model.type == 'PatchEnsemble' else [cfg.model]
+    assert [m.num_classes for m in models] == [len(cfg.classes)] * len(models)
+    assert cfg.classes[-1] == 'Background'
