@@ -41,7 +41,8 @@ hostile = st.one_of(numbers.map(str), st.text(max_size=8), st.sampled_from(['', 
                                                                             '0x10', '1,5', 'nan']))
 json_values = st.recursive(
     st.one_of(st.none(), st.booleans(), numbers, st.text(max_size=6)),
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.text(max_size=6), inner, max_size=4)),
     max_leaves=12)
 
 
@@ -173,7 +174,8 @@ def points_json(draw) -> bytes:
     for _ in range(draw(st.integers(0, 4))):
         e = {k: draw(st.one_of(numbers, st.text(max_size=4), json_values)) if draw(st.integers(0, 4)) == 0
              else v for k, v in (('x', draw(st.integers(-2, W + 2))), ('y', draw(st.integers(-2, H + 2))),
-                                 ('cls', draw(st.one_of(st.integers(-1, K + 1), st.sampled_from(VOC_CLASSES)))))
+                                 ('cls', draw(st.one_of(st.integers(-1, K + 1),
+                                                        st.sampled_from(VOC_CLASSES)))))
              if draw(st.integers(0, 9))}
         entries.append(e)
     doc = {'img': entries}

@@ -3,8 +3,9 @@
 Each frame is cut into a grid of patches (array_split); every patch is scored against all
 prompts as open_clip's own zero-shot recipe scores an image (the model's validation preprocess,
 ``encode_image`` / ``encode_text``, L2 normalisation, logit scale;
-``tests/fidelity/test_clip_reference.py`` checks it). A patch whose best prompt is a foreground prompt takes the image's label, otherwise
-background; a background image is all background. The result is ``results['patch_pseudo']``
+``tests/fidelity/test_clip_reference.py`` checks it). A patch whose best prompt is a
+foreground prompt takes the image's label, otherwise background; a background image is all
+background. The result is ``results['patch_pseudo']``
 (rows, cols) int64, which ``PackPatchInputs`` packs as ``weak_label``.
 """
 from __future__ import annotations
