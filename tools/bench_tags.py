@@ -52,7 +52,7 @@ from wsseg.utils.setup_env import register_all_modules  # noqa: E402
 STEPS = ('cams', 'seeds', 'crf', 'superpixels', 'affinity', 'report')
 THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
 FOLDERS = ('stage1', 'cam_argmax', 'seeds', 'crf', 'superpixels', 'affinity')
-TITLES = dict(stage1='stage 1: the classifier\'s own CAM argmax (1 scale, no flip)',
+TITLES = dict(stage1='stage 1: the classifier\'s own CAM argmax (its training scale, no flip)',
               cam_argmax='multi-scale + flip CAM argmax (no threshold)',
               seeds='seeds: multi-scale CAM argmax, calibrated threshold',
               crf='(a) seeds + mean-field CRF', superpixels='(b) CAMs pooled over superpixels + threshold',
@@ -65,7 +65,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--checkpoint', required=True)
     p.add_argument('--out', required=True)
     p.add_argument('--steps', default=','.join(STEPS))
-    p.add_argument('--scales', default='0.5,0.75,1.0')
+    p.add_argument('--scales', default='0.4,0.6',
+                   help='input scales (with flips) of the CAMs; the classifier trained at 0.6 (192x128)')
+    p.add_argument('--stage1-scale', type=float, default=0.6,
+                   help="one of --scales: the classifier's own single-scale, unflipped prediction")
     p.add_argument('--crf', default='{"confidence": 0.7, "n_iters": 5, "threshold": 0.5}',
                    help='JSON options of wsseg.refine.crf.refine_mask')
     p.add_argument('--superpixels', default='{"method": "slic", "params": {"n_segments": 300}}')
@@ -118,22 +121,25 @@ class Bench:
         return d
 
     def multiscale(self, x: torch.Tensor, size: tuple[int, int], scales: tuple[float, ...]):
-        """(multi-scale + flip CAMs, single-scale unflipped CAMs), both normalised as
-        :func:`wsseg.pseudo.cam.multiscale_cams` does; the scale-1 forward serves both."""
-        one = self.model.cams(x).clamp_min(0)
-        total = torch.zeros_like(one)
+        """(multi-scale + flip CAMs, the unflipped CAMs at ``--stage1-scale`` alone), both
+        normalised as :func:`wsseg.pseudo.cam.multiscale_cams` does; one forward serves both."""
+        one, total = None, 0
         for s in scales:
             xs = x if s == 1 else F.interpolate(x, scale_factor=s, mode='bilinear', align_corners=False)
-            c = one if s == 1 else self.model.cams(xs).clamp_min(0)
-            c = c + self.model.cams(xs.flip(-1)).flip(-1).clamp_min(0)
-            total = total + F.interpolate(c, one.shape[-2:], mode='bilinear', align_corners=False)
-        up = lambda c: normalise_cams(F.interpolate(c, x.shape[-2:], mode='bilinear',  # noqa: E731
-                                                    align_corners=False)[..., :size[0], :size[1]])
-        return up(total), up(one)
+            c = self.model.cams(xs).clamp_min(0)
+            c = F.interpolate(c, x.shape[-2:], mode='bilinear', align_corners=False)
+            if s == self.args.stage1_scale:
+                one = c
+            flipped = self.model.cams(xs.flip(-1)).flip(-1).clamp_min(0)
+            total = total + c + F.interpolate(flipped, x.shape[-2:], mode='bilinear', align_corners=False)
+        crop = lambda c: normalise_cams(c[..., :size[0], :size[1]])  # noqa: E731
+        return crop(total), crop(one)
 
     # ------------------------------------------------------------------ steps
     def step_cams(self):
         scales = tuple(float(s) for s in self.args.scales.split(','))
+        if self.args.stage1_scale not in scales:
+            raise SystemExit(f'--stage1-scale {self.args.stage1_scale} must be one of --scales {scales}')
         d = self.out / 'cams'
         d.mkdir(parents=True, exist_ok=True)
         bar = ProgressBar(self.n)
