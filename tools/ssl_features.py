@@ -111,6 +111,26 @@ def loss_figure(path: Path, runs: list[str]) -> None:
                 xlabel='iteration', ylabel='training loss', title='SSL pretraining on CamVid train frames')
 
 
+def step_cost(folder: str, steps: int = 6, batch: int = 16) -> dict:
+    """Seconds per training step (forward + backward, 112-pixel views) of SimCLR and DenseCL on
+    one batch, interleaved in one process; the ratio is what to compare on a shared machine."""
+    import time
+
+    from wsseg.ssl import SSLPretrainer, UnlabelledImages
+    ds = UnlabelledImages([folder], size=112, length=batch)
+    items = [ds[i] for i in range(batch)]
+    data = {k: torch.stack([it[k] for it in items]) for k in items[0]}
+    models = {m: SSLPretrainer(method=m).train() for m in ('simclr', 'densecl')}
+    times: dict[str, list[float]] = {m: [] for m in models}
+    for _ in range(steps):
+        for m, model in models.items():
+            t = time.perf_counter()
+            sum(model(**data, mode='loss').values()).backward()
+            times[m].append(time.perf_counter() - t)
+    med = {m: float(np.median(v[1:])) for m, v in times.items()}
+    return dict(simclr_s=med['simclr'], densecl_s=med['densecl'], ratio=med['densecl'] / med['simclr'])
+
+
 def main(argv=None) -> list[dict]:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--trunks', nargs='+', default=['random'])
@@ -122,6 +142,7 @@ def main(argv=None) -> list[dict]:
     p.add_argument('--pca-figure')
     p.add_argument('--loss-figure')
     p.add_argument('--runs', nargs='*', default=[])
+    p.add_argument('--step-cost', action='store_true', help='also time a DenseCL vs a SimCLR step')
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     names = args.names or [Path(t).stem if t != 'random' else 'random init' for t in args.trunks]
@@ -146,6 +167,11 @@ def main(argv=None) -> list[dict]:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / 'probe.json').write_text(json.dumps(rows, indent=2))
+    if args.step_cost:
+        cost = step_cost(str(root / 'images' / 'train'))
+        (out / 'step_cost.json').write_text(json.dumps(cost, indent=2))
+        print(f"step: SimCLR {cost['simclr_s']:.2f} s, DenseCL {cost['densecl_s']:.2f} s, "
+              f"DenseCL / SimCLR = {cost['ratio']:.2f}x", flush=True)
     if args.pca_figure:
         picks = [val_ims[i] for i in np.linspace(0, len(val_ims) - 1, 4).round().astype(int)]
         pca_figure(Path(args.pca_figure), picks, trunks)

@@ -62,11 +62,13 @@ def _mmseg_model(checkpoint: Path):
 
     from wsseg.stage2 import prepare_mmseg
     prepare_mmseg()
+    from mmengine.registry import DefaultScope
     from mmseg.registry import MODELS
     root = Path(__file__).resolve().parents[2]
     cfg = Config.fromfile(str(root / 'configs/stage2/camvid_pseudo_ssl.py'))
     cfg.model.backbone.init_cfg.checkpoint = str(checkpoint)
-    return MODELS.build(cfg.model)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        return MODELS.build(cfg.model)
 
 
 def test_mmseg_backbone_loads_through_its_own_init_cfg(trunk18):
