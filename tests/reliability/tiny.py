@@ -28,7 +28,9 @@ def tiny_cfg(data_root: Path, work_dir: Path, iters: int = 8, batch: int = 4, ck
         d.data_root = str(data_root)
     train = cfg.train_dataloader
     train.batch_size = batch
-    train.dataset.pipeline = [p for p in train.dataset.pipeline if flip or p['type'] != 'RandomFlip']
+    train.dataset.pipeline = [p for p in train.dataset.pipeline          # the demo's crops and flips
+                              if p['type'] not in ('RandomCrop', 'RandomFlip')
+                              or (flip and p['type'] == 'RandomFlip')]
     train.dataset.pipeline[-1]['target'] = 'gt'
     cfg.model.net.update(aspp_channels=16, norm=norm)
     cfg.randomness = dict(seed=0, deterministic=deterministic)
