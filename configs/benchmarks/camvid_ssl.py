@@ -13,6 +13,9 @@ budget = ('Every row: same network and schedule (3000 iterations; the *_750 rows
 _sc, _pt, _bx = 'scribbles 3% (simulated)', 'points, 1 per region (simulated)', 'boxes + scribbles 3% (simulated)'
 _seed1 = ['--cfg-options', 'randomness.seed=1']
 _short = ['--cfg-options', 'train_cfg.max_iters=750', 'param_scheduler.0.end=750']
+# the regularisers' two-phase schedule scaled with it: pCE alone for 30%, then a 10% ramp
+_phase_750 = ['model.losses.1.start_iter=225', 'model.losses.1.ramp_iters=75',
+              'model.losses.2.start_iter=225', 'model.losses.2.ramp_iters=75']
 _cam_seeds = [['tools/pseudo_label.py', 'configs/ssl/camvid/tags_cam.py', '--checkpoint',
                'work_dirs/benchmarks/ssl_cam_seeds/iter_1000.pth',
                '--out', 'work_dirs/ssl_camvid_tags_cam/pseudo_masks']]
@@ -52,6 +55,10 @@ rows = [
          config='configs/camvid/full_ce.py', extra_args=_short),
     dict(name='ssl_full_ce_750', weak='full masks', method='CE, SSL init, 750 iterations',
          config='configs/ssl/camvid/full_ce.py', extra_args=_short, before=_trunk),
+    dict(name='scribbles_pce_crf_entropy_750', weak=_sc, method='pCE + CRF + entropy, 750 iterations',
+         config='configs/rloss/camvid_scribbles_pce_crf_entropy.py', extra_args=_short + _phase_750),
+    dict(name='ssl_scribbles_pce_crf_entropy_750', weak=_sc, method='pCE + CRF + entropy, SSL init, 750 iterations',
+         config='configs/ssl/camvid/scribbles_pce_crf_entropy.py', extra_args=_short + _phase_750, before=_trunk),
     dict(name='ssl250_full_ce_750', weak='full masks', method='CE, SSL init (250 pretraining iterations), 750 iterations',
          config='configs/ssl/camvid/full_ce.py', before=_trunk,
          extra_args=_short + ['model.net.pretrained=work_dirs/ssl/camvid_densecl/trunk_iter250.pth']),
