@@ -385,7 +385,8 @@ def benthic_verdicts(results: dict, true_px: dict, chance: float | None) -> list
         spread = sf[1] if sf else float('nan')
         out.append(f"- **Ensemble against its members:** macro F1 {e:.1f} against {a:.1f} (SeaFeats, SimCLR, seed 0) and "
                    f"{b:.1f} (SeaCLIP with a random-weight CLIP, a chance-level member): {e - max(a, b):+.1f} against the "
-                   f"best member, inside SeaFeats' seed spread ({spread:.1f}) when small. Standardising puts both "
+                   f"best member, {'inside' if abs(e - max(a, b)) <= spread else 'beyond'} SeaFeats' seed spread ({spread:.1f}). "
+                   'Standardising puts both '
                    'members on one scale, so the chance member gets half the vote: it moves the average towards its '
                    'own labels wherever SeaFeats is not confident. Here the random CLIP labelled every patch with its '
                    "frame's class, so it pulls substrate cells of foreground frames towards the frame's class: "
