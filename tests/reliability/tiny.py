@@ -33,6 +33,9 @@ def tiny_cfg(data_root: Path, work_dir: Path, iters: int = 8, batch: int = 4, ck
                               or (flip and p['type'] == 'RandomFlip')]
     train.dataset.pipeline[-1]['target'] = 'gt'
     cfg.model.net.update(aspp_channels=16, norm=norm)
+    # float32 and one loss whatever the demo trains with: the tests compare runs to the bit
+    cfg.model.train_autocast = None
+    cfg.model.losses = [dict(type='PartialCrossEntropy')]
     cfg.randomness = dict(seed=0, deterministic=deterministic)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters, val_interval=iters)
     cfg.param_scheduler = [dict(type='PolyLR', eta_min=1e-4, power=0.9, begin=0, end=iters, by_epoch=False)]
