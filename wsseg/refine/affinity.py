@@ -157,10 +157,11 @@ def downsample_seeds(seeds: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def train_affinity(head: AffinityHead, samples: Iterable[tuple[torch.Tensor, np.ndarray]],
-                   radius: int = 5, lr: float = 1e-3, epochs: int = 3, progress: bool = True) -> list[float]:
+                   radius: int = 5, lr: float = 1e-3, epochs: int = 3, progress: bool = True,
+                   seed: int = 0) -> list[float]:
     """Fit ``head`` on ``(image (3, H, W) normalised, seeds (H, W) uint8)`` pairs, one image a step
-    (Adam). ``samples`` is re-iterated each epoch (a list, or a re-iterable). Returns the loss of
-    every step."""
+    (Adam), in a new random order each epoch (``seed``): a dataset listed by category would
+    otherwise feed one kind of image for many steps. Returns the loss of every step."""
     from mmengine.utils import ProgressBar
     offsets = neighbour_offsets(radius)
     params = [p for p in head.parameters() if p.requires_grad]
@@ -169,8 +170,10 @@ def train_affinity(head: AffinityHead, samples: Iterable[tuple[torch.Tensor, np.
     samples = list(samples) if not isinstance(samples, list) else samples
     bar = ProgressBar(epochs * len(samples)) if progress else None
     head.train()
+    rng = np.random.default_rng(seed)
     for _ in range(epochs):
-        for img, seeds in samples:
+        for j in rng.permutation(len(samples)):
+            img, seeds = samples[j]
             emb = head(img[None])[0]
             pos, neg = pair_labels(downsample_seeds(seeds, emb.shape[-2:]), offsets)
             loss = affinity_loss(pair_affinities(emb, offsets), pos, neg)
