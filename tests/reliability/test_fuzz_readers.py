@@ -10,8 +10,10 @@ runs ``EXAMPLES`` cases (``WSSEG_FUZZ_EXAMPLES`` raises it; docs/reliability.md 
 counts of the committed run)."""
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -54,6 +56,7 @@ def _file(data: bytes, suffix: str) -> Path:
 
 
 _DIR = tempfile.mkdtemp(prefix='wsseg_fuzz_')
+atexit.register(shutil.rmtree, _DIR, True)         # each case removes its file; this the rest
 
 
 def _raises_naming(path: Path, fn):
