@@ -44,7 +44,10 @@ def key_mismatches(own: dict, state: dict) -> tuple[list[str], list[str], list[s
 
 
 def _summary(keys: list[str], limit: int = 12) -> str:
-    """``n: [block.*, ...]``: keys grouped by their first two name parts (e.g. ``layer1.2.*``)."""
+    """``n [keys]``, or with more than 8 keys ``n [block.*, ...]``: grouped by their first two
+    name parts (e.g. ``layer1.2.*``)."""
+    if len(keys) <= 8:
+        return f'{len(keys)} {keys}'
     groups = list(dict.fromkeys('.'.join(k.split('.')[:2]) + ('.*' if k.count('.') > 1 else '')
                                 for k in keys))
     more = f', ... {len(groups) - limit} more' if len(groups) > limit else ''
