@@ -20,23 +20,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 
 from wsseg.patch.simclr import load_views, pretrain_simclr, save_simclr_checkpoint  # noqa: E402
+from wsseg.ssl.dataset import find_images as ssl_find_images  # noqa: E402
+from wsseg.utils.io import DataError  # noqa: E402
 
-SUFFIXES = ('.jpg', '.jpeg', '.png')
 
 
 def find_images(dirs: list[str]) -> list[Path]:
-    """Image files under the given folders, sorted; a missing or empty folder is an error."""
-    found: list[Path] = []
-    for d in dirs:
-        root = Path(d)
-        if not root.is_dir():
-            raise SystemExit(f'pretrain_simclr: {root}: folder not found')
-        files = sorted(p for p in root.rglob('*') if p.is_file() and p.suffix.lower() in SUFFIXES
-                       and not any(part.startswith(('.', '_')) for part in p.relative_to(root).parts))
-        if not files:
-            raise SystemExit(f'pretrain_simclr: {root}: no {"/".join(SUFFIXES)} image found')
-        found += files
-    return found
+    """Image files under the given folders (:func:`wsseg.ssl.dataset.find_images`); a missing
+    or empty folder stops the tool with the folder's name."""
+    try:
+        return ssl_find_images(dirs)
+    except DataError as e:
+        raise SystemExit(f'pretrain_simclr: {e}') from None
 
 
 def main(argv=None) -> dict:

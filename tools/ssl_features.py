@@ -28,25 +28,24 @@ from tqdm import tqdm  # noqa: E402
 
 from wsseg.evaluation.confusion import confusion_matrix, scores_from_confusion  # noqa: E402
 from wsseg.models.resnet_trunk import load_resnet_trunk  # noqa: E402
-from wsseg.ssl.model import ResNetTrunk  # noqa: E402
+from wsseg.ssl.model import SSLPretrainer  # noqa: E402
 from wsseg.utils.io import read_image, read_mask  # noqa: E402
 
-MEAN = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
-STD = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
 
-
-def build_trunk(spec: str) -> ResNetTrunk:
+def build_trunk(spec: str) -> SSLPretrainer:
+    """The pretraining network (its input normalisation and trunk) with ``spec``'s trunk weights,
+    or seeded random weights for ``'random'``."""
     torch.manual_seed(0)
-    trunk = ResNetTrunk(18, output_stride=16)
+    net = SSLPretrainer('simclr', depth=18, output_stride=16)
     if spec != 'random':
-        load_resnet_trunk(trunk, spec, None, 'the probe trunk')
-    return trunk.eval()
+        load_resnet_trunk(net.trunk, spec, None, 'the probe trunk')
+    return net.eval()
 
 
 @torch.no_grad()
-def features(trunk: ResNetTrunk, images: list[np.ndarray]) -> torch.Tensor:
+def features(net: SSLPretrainer, images: list[np.ndarray]) -> torch.Tensor:
     x = torch.stack([torch.from_numpy(np.array(im)).permute(2, 0, 1).float() for im in images])
-    return torch.cat([trunk((x[i:i + 8] - MEAN) / STD) for i in range(0, len(x), 8)])
+    return torch.cat([net.features(x[i:i + 8]) for i in range(0, len(x), 8)])
 
 
 def probe(train_f: torch.Tensor, train_m: torch.Tensor, val_f: torch.Tensor, val_m: torch.Tensor,
@@ -77,7 +76,7 @@ def pca_rgb(f: torch.Tensor) -> np.ndarray:
     return (p.reshape(*f.shape[1:], 3).numpy() * 255).astype(np.uint8)
 
 
-def pca_figure(path: Path, images: list[np.ndarray], trunks: dict[str, ResNetTrunk]) -> None:
+def pca_figure(path: Path, images: list[np.ndarray], trunks: dict[str, SSLPretrainer]) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     feats = {name: features(t, images) for name, t in trunks.items()}

@@ -130,3 +130,24 @@ def test_views_are_a_function_of_seed_and_index(frames):
     assert not torch.equal(a[36]['inputs'], a[37]['inputs'])
     # every image once per epoch of 16 samples
     assert sorted(a.image_index(i) for i in range(16)) == list(range(16))
+
+
+def test_ssl_features_probe_and_pca(shared_data, tmp_path):
+    """tools/ssl_features.py: the probe scores each trunk on the real val frames, normalising
+    input as the pretraining network does, and the PCA figure is drawn."""
+    sys.path.insert(0, str(REPO))
+    from tools.ssl_features import build_trunk, features, main
+    from wsseg.models.resnet_trunk import ResNetTrunk, save_trunk
+    torch.manual_seed(3)
+    other = save_trunk(tmp_path / 'other.pth', ResNetTrunk(18).state_dict(), dict(arch='resnet18'))
+    net = build_trunk(str(other))
+    x = np.full((64, 64, 3), 128, np.uint8)
+    by_hand = net.trunk((torch.full((1, 3, 64, 64), 128.0) - net.mean) / net.std)
+    assert torch.allclose(features(net, [x]), by_hand)
+    rows = main(['--trunks', 'random', str(other), '--names', 'random', 'other', '--data',
+                 str(shared_data / 'camvid'), '--train-frames', '4', '--steps', '5',
+                 '--out', str(tmp_path / 'probe'), '--pca-figure', str(tmp_path / 'pca.png')])
+    assert [r['trunk'] for r in rows] == ['random', 'other']
+    assert all(0 <= r['mIoU'] <= 100 for r in rows) and rows[0]['mIoU'] != rows[1]['mIoU']
+    assert json.loads((tmp_path / 'probe' / 'probe.json').read_text()) == rows
+    assert (tmp_path / 'pca.png').stat().st_size > 10_000

@@ -11,7 +11,7 @@ from wsseg.models.cam_classifier import CamClassifier
 from wsseg.models.deeplab import DeepLabV3Plus
 from wsseg.models.resnet_trunk import save_trunk
 from wsseg.patch.classifier import PatchClassifier
-from wsseg.ssl.model import ResNetTrunk
+from wsseg.models.resnet_trunk import ResNetTrunk
 from wsseg.utils.checkpoint import CheckpointError
 
 

@@ -16,7 +16,7 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from wsseg.datasets.transforms import SegSample
-from wsseg.models.deeplab import _RESNETS, _unstride
+from wsseg.models.resnet_trunk import RESNETS, unstride
 from wsseg.models.resnet_trunk import load_resnet_trunk
 from wsseg.models.segmentor import valid_mask
 from wsseg.registry import MODELS
@@ -67,9 +67,9 @@ class CamClassifier(BaseModel):
             raise ValueError(f'CamClassifier: depth must be 18 or 34, got {depth}')
         if output_stride not in (16, 32):
             raise ValueError(f'CamClassifier: output_stride must be 16 or 32, got {output_stride}')
-        r = _RESNETS[depth](weights=None)
+        r = RESNETS[depth](weights=None)
         if output_stride == 16:
-            _unstride(r.layer4, 2)
+            unstride(r.layer4, 2)
         self.num_classes = num_classes
         self.trunk = nn.Sequential(r.conv1, r.bn1, r.relu, r.maxpool, r.layer1, r.layer2, r.layer3, r.layer4)
         self.classifier = nn.Conv2d(512, num_classes, 1, bias=False)

@@ -11,14 +11,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchvision.models import resnet18, resnet34, resnet50
 from torchvision.models.segmentation.deeplabv3 import ASPP
 
-from wsseg.models.resnet_trunk import load_resnet_trunk
-
+from wsseg.models.resnet_trunk import RESNETS, load_resnet_trunk, unstride
 from wsseg.registry import MODELS
 
-_RESNETS = {18: resnet18, 34: resnet34, 50: resnet50}
 # torchvision trunk prefix -> DeepLabV3Plus module name (wsseg/models/resnet_trunk.py)
 TRUNK_PREFIXES = {'conv1.': 'stem.0.', 'bn1.': 'stem.1.', 'layer1.': 'layer1.', 'layer2.': 'layer2.',
                   'layer3.': 'layer3.', 'layer4.': 'layer4.'}
@@ -37,16 +34,6 @@ def _to_group_norm(module: nn.Module, groups: int = 32) -> None:
             setattr(module, name, _group_norm(child, groups))
         else:
             _to_group_norm(child, groups)
-
-
-def _unstride(layer: nn.Sequential, dilation: int) -> None:
-    """Remove a ResNet stage's stride and dilate its 3x3 convs instead (keeps resolution)."""
-    for m in layer.modules():
-        if isinstance(m, nn.Conv2d):
-            if m.stride == (2, 2):
-                m.stride = (1, 1)
-            if m.kernel_size == (3, 3):
-                m.dilation, m.padding = (dilation, dilation), (dilation, dilation)
 
 
 @MODELS.register_module()
@@ -75,15 +62,15 @@ class DeepLabV3Plus(nn.Module):
         if norm == 'GN' and pretrained:
             raise ValueError('DeepLabV3Plus: norm=GN cannot use pretrained BatchNorm weights '
                              f'({pretrained}); use norm=BN or no pretrained trunk')
-        if depth not in _RESNETS:
-            raise ValueError(f'DeepLabV3Plus: depth must be one of {list(_RESNETS)}, got {depth}')
+        if depth not in RESNETS:
+            raise ValueError(f'DeepLabV3Plus: depth must be one of {list(RESNETS)}, got {depth}')
         if output_stride not in (8, 16, 32):
             raise ValueError(f'DeepLabV3Plus: output_stride must be 8, 16 or 32, got {output_stride}')
-        r = _RESNETS[depth](weights=None)
+        r = RESNETS[depth](weights=None)
         if output_stride <= 16:
-            _unstride(r.layer4, 2 if output_stride == 16 else 4)
+            unstride(r.layer4, 2 if output_stride == 16 else 4)
         if output_stride == 8:
-            _unstride(r.layer3, 2)
+            unstride(r.layer3, 2)
         self.stem = nn.Sequential(r.conv1, r.bn1, r.relu, r.maxpool)
         self.layer1, self.layer2, self.layer3, self.layer4 = r.layer1, r.layer2, r.layer3, r.layer4
         c_low, c_high = (64, 512) if depth < 50 else (256, 2048)

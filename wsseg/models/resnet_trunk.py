@@ -15,10 +15,47 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torchvision.models import resnet18, resnet34, resnet50
 
 from wsseg.utils.checkpoint import CheckpointError, load_checkpoint_file
 
 KIND = 'ResNet trunk'
+RESNETS = {18: resnet18, 34: resnet34, 50: resnet50}
+
+
+def unstride(layer: nn.Sequential, dilation: int) -> None:
+    """Remove a ResNet stage's stride and dilate its 3x3 convs instead (keeps resolution)."""
+    for m in layer.modules():
+        if isinstance(m, nn.Conv2d):
+            if m.stride == (2, 2):
+                m.stride = (1, 1)
+            if m.kernel_size == (3, 3):
+                m.dilation, m.padding = (dilation, dilation), (dilation, dilation)
+
+
+class ResNetTrunk(nn.Module):
+    """torchvision ResNet without pool and fc: (B, 3, H, W) -> (B, C, H/s, W/s).
+
+    ``state_dict`` keys are torchvision's, so a trunk file loads into it with no prefix map.
+    ``output_stride`` 16 dilates layer4, as the segmentation networks do.
+    """
+
+    def __init__(self, depth: int = 18, output_stride: int = 32):
+        super().__init__()
+        if depth not in RESNETS:
+            raise ValueError(f'ResNetTrunk: depth must be one of {list(RESNETS)}, got {depth}')
+        r = RESNETS[depth](weights=None)
+        if output_stride == 16:
+            unstride(r.layer4, 2)
+        elif output_stride != 32:
+            raise ValueError(f'ResNetTrunk: output_stride must be 16 or 32, got {output_stride}')
+        for name in ('conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4'):
+            setattr(self, name, getattr(r, name))
+        self.out_channels = 512 if depth < 50 else 2048
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        return self.layer4(self.layer3(self.layer2(self.layer1(x))))
 STAGES = ('conv1.', 'bn1.', 'layer1.', 'layer2.', 'layer3.', 'layer4.')
 
 

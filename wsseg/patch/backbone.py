@@ -3,31 +3,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-import torchvision
 from torch import nn
 
-from wsseg.models.resnet_trunk import load_resnet_trunk
+from wsseg.models.resnet_trunk import ResNetTrunk, load_resnet_trunk
 
 
-class ResNet18Trunk(nn.Module):
-    """torchvision ResNet-18 without its average pool and fc: (B, 3, H, W) -> (B, 512, H/32, W/32).
-
-    Parameter names are torchvision's (``conv1.weight``, ``layer1.0.conv1.weight``, ...), so a
-    SimCLR checkpoint and an ImageNet state dict (fc keys dropped) load by name.
-    """
+class ResNet18Trunk(ResNetTrunk):
+    """ResNet-18 at stride 32: (B, 3, H, W) -> (B, 512, H/32, W/32), torchvision's key names, so a
+    SimCLR checkpoint and an ImageNet state dict (fc keys dropped) load by name."""
 
     out_channels = 512
 
     def __init__(self):
-        super().__init__()
-        net = torchvision.models.resnet18(weights=None)
-        for name in ('conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4'):
-            setattr(self, name, getattr(net, name))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        return self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        super().__init__(18, 32)
 
 
 def load_trunk_weights(trunk: nn.Module, path: str | Path, kind: str = 'SimCLR') -> None:

@@ -8,33 +8,12 @@ import torch
 from mmengine.model import BaseModel
 from torch import nn
 
-from wsseg.models.deeplab import _RESNETS, _unstride
+from wsseg.models.resnet_trunk import ResNetTrunk
 from wsseg.registry import MODELS
 
 from .losses import dense_nt_xent, geometric_matches, nt_xent
 
 METHODS = ('simclr', 'densecl')
-
-
-class ResNetTrunk(nn.Module):
-    """torchvision ResNet without pool and fc; ``state_dict`` keys are torchvision's."""
-
-    def __init__(self, depth: int = 18, output_stride: int = 32):
-        super().__init__()
-        if depth not in _RESNETS:
-            raise ValueError(f'ResNetTrunk: depth must be one of {list(_RESNETS)}, got {depth}')
-        r = _RESNETS[depth](weights=None)
-        if output_stride == 16:
-            _unstride(r.layer4, 2)
-        elif output_stride != 32:
-            raise ValueError(f'ResNetTrunk: output_stride must be 16 or 32, got {output_stride}')
-        for name in ('conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4'):
-            setattr(self, name, getattr(r, name))
-        self.out_channels = 512 if depth < 50 else 2048
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        return self.layer4(self.layer3(self.layer2(self.layer1(x))))
 
 
 def mlp(c_in: int, c_out: int, dense: bool) -> nn.Sequential:
