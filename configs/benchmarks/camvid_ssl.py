@@ -67,3 +67,47 @@ rows = [
          config='configs/ssl/camvid/full_ce.py', before=_trunk,
          extra_args=_short + ['model.net.pretrained=work_dirs/ssl/camvid_densecl/trunk_iter250.pth']),
 ]
+# The rest of the matrix on the 750-iteration schedule (the 3000-iteration rows cost 70 min each on
+# these cores). Points share the scribbles' two-phase regulariser schedule, scaled the same way; the
+# logic loss has no phases. Tags: the CAM classifier on 250 iterations (1000 scaled as 3000 -> 750),
+# its seeds written to a folder per init, then the second stage on 750 iterations.
+_cam750 = ['--cfg-options', 'train_cfg.max_iters=250', 'param_scheduler.0.end=250']
+_seeds750 = lambda init, cfg: [['tools/pseudo_label.py', cfg, '--checkpoint',
+                                f'work_dirs/benchmarks/{init}cam_seeds_750/iter_250.pth',
+                                '--out', f'work_dirs/{init}camvid_tags_cam_750/pseudo_masks']]
+rows += [
+    dict(name='scribbles_pce_crf_entropy_750_seed1', weak=_sc,
+         method='pCE + CRF + entropy, 750 iterations; training seed 1',
+         config='configs/rloss/camvid_scribbles_pce_crf_entropy.py',
+         extra_args=_short + _phase_750 + ['randomness.seed=1']),
+    dict(name='ssl_scribbles_pce_crf_entropy_750_seed1', weak=_sc,
+         method='pCE + CRF + entropy, SSL init, 750 iterations; training seed 1',
+         config='configs/ssl/camvid/scribbles_pce_crf_entropy.py',
+         extra_args=_short + _phase_750 + ['randomness.seed=1'], before=_trunk),
+    dict(name='points_pce_crf_entropy_750', weak=_pt, method='pCE + CRF + entropy, 750 iterations',
+         config='configs/points/camvid_points_pce_crf_entropy.py', extra_args=_short + _phase_750),
+    dict(name='ssl_points_pce_crf_entropy_750', weak=_pt, method='pCE + CRF + entropy, SSL init, 750 iterations',
+         config='configs/ssl/camvid/points_pce_crf_entropy.py', extra_args=_short + _phase_750, before=_trunk),
+    dict(name='logic_boxes_scribbles_750', weak=_bx, method='logic loss, 750 iterations',
+         config='configs/logic/camvid_boxes_scribbles.py', extra_args=_short),
+    dict(name='ssl_logic_boxes_scribbles_750', weak=_bx, method='logic loss, SSL init, 750 iterations',
+         config='configs/ssl/camvid/logic_boxes_scribbles.py', extra_args=_short, before=_trunk),
+    dict(name='cam_seeds_750', weak='image tags (simulated)', method='CAM, 250 iterations',
+         config='configs/cam/camvid_tags_cam.py', extra_args=_cam750),
+    dict(name='ssl_cam_seeds_750', weak='image tags (simulated)', method='CAM, SSL init, 250 iterations',
+         config='configs/ssl/camvid/tags_cam.py', extra_args=_cam750, before=_trunk),
+    dict(name='cam_stage2_750', weak='image tags (simulated)',
+         method='CAM seeds -> pCE + CRF + entropy, 750 iterations',
+         config='configs/cam/camvid_tags_cam_stage2.py', before=_seeds750('', 'configs/cam/camvid_tags_cam.py'),
+         extra_args=_short + _phase_750 + [
+             'train_dataloader.dataset.mask_dir=work_dirs/camvid_tags_cam_750/pseudo_masks']),
+    dict(name='ssl_cam_stage2_750', weak='image tags (simulated)',
+         method='CAM seeds -> pCE + CRF + entropy, SSL init, 750 iterations',
+         config='configs/ssl/camvid/tags_cam_stage2.py', before=_seeds750('ssl_', 'configs/ssl/camvid/tags_cam.py'),
+         extra_args=_short + _phase_750 + [
+             'train_dataloader.dataset.mask_dir=work_dirs/ssl_camvid_tags_cam_750/pseudo_masks']),
+    dict(name='ssl125_full_ce_750', weak='full masks',
+         method='CE, SSL init (125 pretraining iterations), 750 iterations',
+         config='configs/ssl/camvid/full_ce.py', before=_trunk,
+         extra_args=_short + ['model.net.pretrained=work_dirs/ssl/camvid_densecl/trunk_iter125.pth']),
+]
