@@ -111,3 +111,12 @@ rows += [
          config='configs/ssl/camvid/full_ce.py', before=_trunk,
          extra_args=_short + ['model.net.pretrained=work_dirs/ssl/camvid_densecl/trunk_iter125.pth']),
 ]
+# The method choice at equal budget: a SimCLR trunk (configs/ssl/camvid_simclr.py, the same views,
+# seed and schedule, stopped at iteration 250 of its 500) against the DenseCL trunk at 250.
+rows += [
+    dict(name='simclr250_full_ce_750', weak='full masks',
+         method='CE, SimCLR init (250 pretraining iterations), 750 iterations', config='configs/ssl/camvid/full_ce.py',
+         before=[['tools/pretrain_ssl.py', 'configs/ssl/camvid_simclr.py', '--work-dir', 'work_dirs/ssl/camvid_simclr',
+                  '--cfg-options', 'train_cfg.max_iters=250']],
+         extra_args=_short + ['model.net.pretrained=work_dirs/ssl/camvid_simclr/trunk_iter250.pth']),
+]
