@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mmengine.config import Config  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 BEGIN, END = '<!-- benchmark:{name}:begin -->', '<!-- benchmark:{name}:end -->'
@@ -94,14 +94,27 @@ def iteration_seconds(recs: list[dict]) -> float:
     return total
 
 
-def labelled_fraction(config: str) -> float | None:
+def row_options(row: dict) -> dict:
+    """The row's ``--cfg-options`` (in ``extra_args``) as mmengine parses them."""
+    args = row.get('extra_args', [])
+    if '--cfg-options' not in args:
+        return {}
+    p = argparse.ArgumentParser()
+    p.add_argument('--cfg-options', nargs='+', action=DictAction, default={})
+    return p.parse_known_args(args)[0].cfg_options
+
+
+def labelled_fraction(config: str, options: dict | None = None) -> float | None:
     """Mean fraction of training-target pixels that carry a label (not 255), over one pass of
-    the row's own train pipeline (crops included), i.e. what the loss actually sees."""
+    the row's own train pipeline (crops included), i.e. what the loss actually sees.
+    ``options``: the row's config overrides (e.g. the pseudo-mask folder it trains on)."""
     import numpy as np
     from wsseg.registry import DATASETS
     from wsseg.utils.setup_env import register_all_modules
     register_all_modules()
-    ds = DATASETS.build(Config.fromfile(str(REPO / config)).train_dataloader.dataset)
+    cfg = Config.fromfile(str(REPO / config))
+    cfg.merge_from_dict(options or {})
+    ds = DATASETS.build(cfg.train_dataloader.dataset)
     if ds.pipeline(dict(ds.get_data_info(0)))['data_samples'].target is None:
         return None    # a row that trains on no pixel targets (e.g. a tag classifier)
     fracs = [float((ds[i]['data_samples'].target != 255).float().mean()) for i in range(len(ds))]
@@ -178,7 +191,7 @@ def collect_row(row: dict, work_dir: Path, command: str, metrics: dict, tested: 
         for r in recs + [final]:   # the last value of every scalar (validation, pseudo-label scores)
             merged.update(r)
     if labelled is False:
-        labelled = labelled_fraction(row['config']) if metrics['labelled_fraction'] else None
+        labelled = labelled_fraction(row['config'], row_options(row)) if metrics['labelled_fraction'] else None
     prefix = metrics['per_class'][1]
     out = dict(name=row['name'], weak=row['weak'], method=row['method'], config=row['config'],
                command=command, wall_s=stats['wall_s'], peak_rss_mb=stats['peak_rss_mb'],

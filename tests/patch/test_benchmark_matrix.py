@@ -183,3 +183,27 @@ rows = [dict(name='full_ce', weak='w', method='m', config='configs/camvid/full_c
                               '--rows', 'points_pce'])
     assert set(results) == {'full_ce', 'points_pce'}
     assert '| full_ce | w full_ce | 95.00% | m | 38.29 | 1.000 |' in doc.read_text()
+
+
+def test_labelled_fraction_reads_the_rows_overrides(shared_data, tmp_path):
+    """A row that points its config at another pseudo-mask folder by ``--cfg-options`` is
+    measured on that folder (the CAM second stage on the 750-iteration seeds), not on the
+    config's own (absent) one."""
+    import shutil
+
+    import numpy as np
+
+    from wsseg.utils.io import write_png_atomic
+    imgs, masks = tmp_path / 'img', tmp_path / 'masks'
+    imgs.mkdir(), masks.mkdir()
+    for i, src in enumerate(sorted((shared_data / 'camvid/images/train').glob('*.jpg'))[:2]):
+        shutil.copy(src, imgs / src.name)
+        write_png_atomic(masks / f'{src.stem}.png', np.full((180, 240), 255 if i else 3, np.uint8))
+    row = dict(config='configs/cam/camvid_tags_cam_stage2.py',
+               extra_args=['--cfg-options', 'train_cfg.max_iters=750',
+                           f'train_dataloader.dataset.img_dir={imgs}', f'train_dataloader.dataset.mask_dir={masks}'])
+    options = benchmark.row_options(row)
+    assert options['train_dataloader.dataset.mask_dir'] == str(masks) and options['train_cfg.max_iters'] == 750
+    assert benchmark.labelled_fraction(row['config'], options) == pytest.approx(0.5)
+    with pytest.raises(Exception, match='mask folder not found'):
+        benchmark.labelled_fraction(row['config'])
