@@ -22,8 +22,7 @@ ROWS = sorted({r['config'] for name, m in MATRICES.items() if name.startswith('c
 def use_random_trunk(cfg: Config, folder: Path) -> None:
     """SSL rows load ``cfg.trunk`` (written by tools/pretrain_ssl.py, not in the repository):
     point them at a random trunk file of the same architecture, so the loading is exercised."""
-    from wsseg.models.resnet_trunk import save_trunk
-    from wsseg.models.resnet_trunk import ResNetTrunk
+    from wsseg.models.resnet_trunk import ResNetTrunk, save_trunk
     path = str(save_trunk(folder / 'trunk.pth', ResNetTrunk(18).state_dict(), dict(arch='resnet18')))
     net = cfg.model.get('net', cfg.model)
     assert net.pretrained == cfg.trunk

@@ -24,7 +24,6 @@ from wsseg.ssl.dataset import find_images as ssl_find_images  # noqa: E402
 from wsseg.utils.io import DataError  # noqa: E402
 
 
-
 def find_images(dirs: list[str]) -> list[Path]:
     """Image files under the given folders (:func:`wsseg.ssl.dataset.find_images`); a missing
     or empty folder stops the tool with the folder's name."""

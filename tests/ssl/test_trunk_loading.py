@@ -9,9 +9,8 @@ import torch
 
 from wsseg.models.cam_classifier import CamClassifier
 from wsseg.models.deeplab import DeepLabV3Plus
-from wsseg.models.resnet_trunk import save_trunk
+from wsseg.models.resnet_trunk import ResNetTrunk, save_trunk
 from wsseg.patch.classifier import PatchClassifier
-from wsseg.models.resnet_trunk import ResNetTrunk
 from wsseg.utils.checkpoint import CheckpointError
 
 

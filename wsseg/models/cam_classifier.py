@@ -16,8 +16,7 @@ from mmengine.model import BaseModel
 from torch import nn
 
 from wsseg.datasets.transforms import SegSample
-from wsseg.models.resnet_trunk import RESNETS, unstride
-from wsseg.models.resnet_trunk import load_resnet_trunk
+from wsseg.models.resnet_trunk import RESNETS, load_resnet_trunk, unstride
 from wsseg.models.segmentor import valid_mask
 from wsseg.registry import MODELS
 
