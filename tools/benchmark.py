@@ -141,6 +141,18 @@ def test_metrics(work_dir: Path) -> dict:
     return json.loads(files[-1].read_text())
 
 
+def set_aside(work_dir: Path) -> Path:
+    """Rename a finished row's work dir to ``<name>.prev-<mtime>`` (nothing is deleted), so that
+    ``tools/train.py --resume`` starts the row afresh instead of resuming it at its last checkpoint."""
+    stamp = time.strftime('%Y%m%d_%H%M%S', time.localtime(work_dir.stat().st_mtime))
+    dest = work_dir.with_name(f'{work_dir.name}.prev-{stamp}')
+    n = 1
+    while dest.exists():
+        dest, n = work_dir.with_name(f'{work_dir.name}.prev-{stamp}-{n}'), n + 1
+    work_dir.rename(dest)
+    return dest
+
+
 def run_row(row: dict, work_root: Path, python: str, metrics: dict | None = None) -> dict:
     metrics = metrics or METRIC_SETS['seg']
     work_dir = work_root / row['name']
@@ -316,7 +328,8 @@ def main(argv=None) -> dict:
     p.add_argument('--work-root', default='work_dirs/benchmarks')
     p.add_argument('--doc', default='docs/benchmarks.md')
     p.add_argument('--report-only', action='store_true', help='rebuild the doc from stored results')
-    p.add_argument('--rerun', action='store_true', help='train rows again even if a result exists')
+    p.add_argument('--rerun', action='store_true', help='train rows again even if a result exists (the previous work dir is renamed '
+                   '<row>.prev-<time>, not resumed)')
     p.add_argument('--rescan', action='store_true',
                    help="recompute stored results from their work dirs (curves, times), training nothing")
     args = p.parse_args(argv)
@@ -330,12 +343,15 @@ def main(argv=None) -> dict:
         store = work_root / row['name'] / 'result.json'
         old = stored_result(store, row)
         if row['name'] in wanted and not args.report_only and (old is None or args.rerun):
+            if old is not None:     # --rerun: a finished run would be resumed at its end, not trained again
+                print(f'[benchmark] {row["name"]}: previous run kept in {set_aside(store.parent)}', flush=True)
             new = run_row(row, work_root, os.environ.get('PYTHON', sys.executable), metrics)
         elif row['name'] in wanted and args.rescan and old is not None and not row.get('test_checkpoint'):
             new = dict(old, **collect_row(row, store.parent, old['command'], metrics,
                                           labelled=old.get('labelled_fraction')))
         else:
             continue
+        store.parent.mkdir(parents=True, exist_ok=True)
         store.write_text(json.dumps(new, indent=1))
     # read after training: a row that another process finished meanwhile (two rows of one
     # matrix run side by side) belongs in the table too

@@ -207,3 +207,31 @@ def test_labelled_fraction_reads_the_rows_overrides(shared_data, tmp_path):
     assert benchmark.labelled_fraction(row['config'], options) == pytest.approx(0.5)
     with pytest.raises(Exception, match='mask folder not found'):
         benchmark.labelled_fraction(row['config'])
+
+
+def test_rerun_trains_afresh_and_keeps_the_previous_run(tmp_path, monkeypatch):
+    """--rerun of a finished row: its work dir (checkpoints, result) is renamed aside, so the new
+    run starts from nothing instead of resuming at the old last checkpoint."""
+    import json
+    matrix = tmp_path / 'one.py'
+    matrix.write_text("""dataset = 'one'
+reference = 'full_ce'
+rows = [dict(name='full_ce', weak='w', method='m', config='configs/camvid/full_ce.py')]
+""")
+    wr, doc = tmp_path / 'wr', tmp_path / 'benchmarks.md'
+    (wr / 'full_ce').mkdir(parents=True)
+    (wr / 'full_ce' / 'iter_3000.pth').write_bytes(b'old checkpoint')
+    (wr / 'full_ce' / 'result.json').write_text(json.dumps(seg_result('full_ce', 'configs/camvid/full_ce.py', 38.29, 0.95)))
+    seen = []
+
+    def run_row(row, work_root, python, metrics):
+        seen.append(sorted(p.name for p in (work_root / row['name']).glob('*')))
+        return seg_result(row['name'], row['config'], 40.0, 0.95)
+    monkeypatch.setattr(benchmark, 'run_row', run_row)
+    args = ['--matrix', str(matrix), '--work-root', str(wr), '--doc', str(doc)]
+    assert benchmark.main(args)['full_ce']['mIoU'] == 38.29 and seen == []     # kept without --rerun
+    results = benchmark.main(args + ['--rerun'])
+    assert seen == [[]] and results['full_ce']['mIoU'] == 40.0
+    kept = [p for p in wr.iterdir() if p.name.startswith('full_ce.prev-')]
+    assert len(kept) == 1 and (kept[0] / 'iter_3000.pth').read_bytes() == b'old checkpoint'
+    assert json.loads((kept[0] / 'result.json').read_text())['mIoU'] == 38.29
