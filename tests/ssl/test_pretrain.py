@@ -70,6 +70,10 @@ def test_densecl_loss_falls_on_real_frames(frames, tmp_path):
     assert np.mean(curve[-5:]) < np.mean(curve[:5]) - 0.1, curve
     state = torch.load(trunk, weights_only=True)
     assert state['meta']['arch'] == 'resnet18' and 'layer4.1.conv2.weight' in state['state_dict']
+    # run again: the finished trunk is kept, no run starts (no new log dir, file untouched)
+    runs, stamp = sorted((tmp_path / 'w').glob('2*')), trunk.stat().st_mtime_ns
+    assert main([CONFIG, '--work-dir', str(tmp_path / 'w'), *options(frames, iters=30)]) == trunk
+    assert sorted((tmp_path / 'w').glob('2*')) == runs and trunk.stat().st_mtime_ns == stamp
 
 
 def _run(work: Path, folder: Path, iters: int) -> subprocess.Popen:
