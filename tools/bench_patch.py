@@ -52,7 +52,7 @@ SMALL_SAM = dict(type='small')       # what the matrix's SAM column uses: random
 
 BENTHIC = dict(matrix='configs/benchmarks/benthic_patch.py', config='configs/benthic/_base_.py',
                extras=WORK / 'benthic_patch_extras.md', figure=REPO / 'docs' / 'figures' / 'benthic_patch_maps.png',
-               simclr=WORK / 'simclr_benthic.pth',
+               simclr=WORK / 'simclr200_benthic.pth',
                rows=dict(simclr='seafeats_simclr_benthic', simclr_s1='seafeats_simclr_benthic_s1',
                          random='seafeats_random_init_benthic', random_s1='seafeats_random_init_benthic_s1',
                          clip='seaclip_random_clip_benthic',
