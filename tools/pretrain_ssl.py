@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
-from tools.train import build_runner, finish  # noqa: E402
+from tools.train import build_runner, finish, load_config  # noqa: E402
 from wsseg.models.resnet_trunk import read_trunk_checkpoint  # noqa: E402
 
 
@@ -40,10 +40,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 def finished_trunk(config: str, work_dir: str | None, options: dict) -> Path | None:
     """``<work_dir>/trunk.pth`` when it was written after the config's last iteration, else None
     (resuming a finished run would only replay the data loader up to its end)."""
-    cfg = Config.fromfile(config)
-    cfg.merge_from_dict(options)
-    work_dir = work_dir or cfg.get('work_dir') or str(Path('work_dirs', Path(config).stem))
-    trunk = Path(work_dir, 'trunk.pth')
+    cfg = load_config(config, options, work_dir)
+    trunk = Path(cfg.work_dir, 'trunk.pth')
     if not trunk.is_file():
         return None
     _, meta = read_trunk_checkpoint(trunk)

@@ -6,14 +6,14 @@ a missing, truncated or tampered file is a ``CheckpointError`` naming it.
 from __future__ import annotations
 
 import argparse
-import os.path as osp
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
+from tools.train import load_config  # noqa: E402
 from wsseg.patch.ensemble import drop_member_checkpoints  # noqa: E402
 from wsseg.registry import RUNNERS  # noqa: E402
 from wsseg.utils.checkpoint import require_file  # noqa: E402
@@ -35,12 +35,8 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     register_all_modules()
     require_file(args.checkpoint, 'wsseg')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
     cfg.launcher = args.launcher
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     drop_member_checkpoints(cfg.model)   # a saved ensemble's checkpoint holds its members
     if cfg.get('default_scope') == 'mmseg':

@@ -38,14 +38,20 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
+def load_config(config: str, options: dict | None = None, work_dir: str | None = None) -> Config:
+    """The config with ``--cfg-options`` merged and its work dir resolved as every tool does: the
+    given one, else the config's ``work_dir``, else ``work_dirs/<config name>``."""
+    cfg = Config.fromfile(config)
+    if options:
+        cfg.merge_from_dict(options)
+    cfg.work_dir = work_dir or cfg.get('work_dir') or osp.join('work_dirs', osp.splitext(osp.basename(config))[0])
+    return cfg
+
+
 def build_runner(args) -> Runner:
     register_all_modules()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir)
     cfg.launcher = args.launcher
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        'work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume:
