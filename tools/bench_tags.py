@@ -302,12 +302,12 @@ class Bench:
             subset = {name: s for name in FOLDERS if (s := self.score(name, items)) is not None}
         seeds = json.loads((self.out / 'seeds.json').read_text()) if (self.out / 'seeds.json').is_file() else {}
         (self.out / 'results.json').write_text(json.dumps(dict(masks=results, affinity_subset=subset, seeds=seeds), indent=1))
-        fig = Path('docs/figures/tags_msrc21_pseudo_masks.png')
+        fig = Path(f"docs/figures/{self.args.section.replace('-', '_')}_pseudo_masks.png")
         self.pictures(fig)
         if seeds.get('table'):
             from wsseg.visualization.plots import plot_curves
             xs = [r['threshold'] for r in seeds['table']]
-            plot_curves('docs/figures/tags_msrc21_threshold.png',
+            plot_curves(f"docs/figures/{self.args.section.replace('-', '_')}_threshold.png",
                         {k: (xs, [r[key] for r in seeds['table']]) for k, key in (
                             ('whole-mask mIoU (undecided = miss)', 'mIoU'),
                             ('decided-pixel mIoU', 'mIoU_decided'), ('decided share (%)', 'decided'))},
@@ -352,7 +352,7 @@ class Bench:
                 vals = [results[n]['IoU'][c] for n in names]
                 lines.append(f'| {c} | ' + ' | '.join('n/a' if v is None else f'{v:.1f}' for v in vals) + ' |')
         lines += ['', f'![image, CAM, seeds, refinements, ground truth]({fig.relative_to("docs")})',
-                  '', '![threshold calibration](figures/tags_msrc21_threshold.png)']
+                  '', f"![threshold calibration](figures/{self.args.section.replace('-', '_')}_threshold.png)"]
         return '\n'.join(lines)
 
 

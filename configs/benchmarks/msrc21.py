@@ -6,7 +6,7 @@
 dataset = 'MSRC-21 (320x213, 276 train / 58 val, 21 classes, no background, ~20% void)'
 reference = 'msrc21_full_ce'
 budget = ('Every row: same network and schedule; training seed 0 and the same simulated labels, '
-          'except the `*_seed1` rows (training seed 1). Random init everywhere (no SSL init yet).')
+          'except the `*_seed1` rows (training seed 1). The `msrc21_ssl_*` rows start from the DenseCL trunk of configs/ssl/msrc21_densecl.py, the others from random weights.')
 columns = [('row', 'name'), ('weak labels', 'weak'), ('labelled pixels', 'labelled'),
            ('method', 'method'), ('mIoU', 'mIoU:.2f'), ('weak/full mIoU', 'ratio:mIoU'),
            ('mAcc', 'mAcc:.2f'), ('weak/full mAcc', 'ratio:mAcc'), ('aAcc', 'aAcc:.2f'),
@@ -38,4 +38,28 @@ rows += [
          extra_args=['--cfg-options', _masks + m])
     for m, what in (('seeds', 'CAM seeds'), ('crf', 'seeds + CRF'), ('superpixels', 'superpixel-pooled CAMs'),
                     ('affinity', 'affinity random walk'))
+]
+rows += [
+    dict(name='msrc21_tags_stage2_seeds_seed1', weak='tags (simulated)',
+         method='stage 2 on CAM seeds: partial CE + CRF loss; training seed 1',
+         config='configs/msrc21/tags_stage2.py', extra_args=['--cfg-options', _masks + 'seeds', 'randomness.seed=1']),
+]
+# SSL init (issue 11): the DenseCL trunk of configs/ssl/msrc21_densecl.py, pretrained on the 276
+# unlabelled train images, initialises the CAM classifier (configs/ssl/msrc21/tags_cam.py, whose
+# pseudo-masks tools/bench_tags.py writes to work_dirs/tags/ssl_msrc21) and the stage-2 network.
+_ssl_trunk = [['tools/pretrain_ssl.py', 'configs/ssl/msrc21_densecl.py', '--work-dir', 'work_dirs/ssl/msrc21_densecl']]
+_ssl_seeds = _ssl_trunk + [
+    ['tools/train.py', 'configs/ssl/msrc21/tags_cam.py', '--work-dir', 'work_dirs/ssl_msrc21_tags_cam', '--resume'],
+    ['tools/bench_tags.py', 'configs/ssl/msrc21/tags_cam.py', '--checkpoint', 'work_dirs/ssl_msrc21_tags_cam/iter_400.pth',
+     '--out', 'work_dirs/tags/ssl_msrc21', '--steps', 'cams,seeds,report', '--section', 'tags-ssl-msrc21'],
+]
+rows += [
+    dict(name='msrc21_ssl_full_ce', weak='full masks', method='CE; SSL init',
+         config='configs/ssl/msrc21/full_ce.py', before=_ssl_trunk),
+    dict(name='msrc21_ssl_tags_stage2_seeds', weak='tags (simulated)',
+         method='stage 2 on CAM seeds: partial CE + CRF loss; SSL init (CAM classifier and stage 2)',
+         config='configs/ssl/msrc21/tags_stage2.py', before=_ssl_seeds),
+    dict(name='msrc21_ssl_tags_stage2_seeds_seed1', weak='tags (simulated)',
+         method='stage 2 on CAM seeds: partial CE + CRF loss; SSL init; training seed 1',
+         config='configs/ssl/msrc21/tags_stage2.py', extra_args=_seed1, before=_ssl_seeds),
 ]

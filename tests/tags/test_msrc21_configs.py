@@ -15,18 +15,24 @@ from mmengine.dataset import pseudo_collate
 from wsseg.registry import DATASETS, MODELS
 from wsseg.utils.io import read_mask, write_png_atomic
 
+from tests.test_benchmark_configs import use_random_trunk
+
 REPO = Path(__file__).resolve().parents[2]
 ROWS = ['configs/msrc21/full_ce.py', 'configs/msrc21/scribbles_pce.py', 'configs/msrc21/points_pce.py',
-        'configs/msrc21/boxes_scribbles_logic.py', 'configs/cam/msrc21_tags_cam.py']
+        'configs/msrc21/boxes_scribbles_logic.py', 'configs/cam/msrc21_tags_cam.py',
+        'configs/ssl/msrc21/full_ce.py', 'configs/ssl/msrc21/tags_cam.py']
 
 
 @pytest.mark.parametrize('config', ROWS)
-def test_msrc21_row_takes_a_training_step(config, shared_data):
+def test_msrc21_row_takes_a_training_step(config, shared_data, tmp_path):
     cfg = Config.fromfile(str(REPO / config))
+    if cfg.get('trunk'):                     # SSL rows: a random trunk of the same architecture
+        use_random_trunk(cfg, tmp_path)
     ds_cfg = cfg.train_dataloader.dataset
     ds_cfg.data_root = str(shared_data / 'msrc21')
     ds_cfg.indices = 2
     ds = DATASETS.build(ds_cfg)
+    np.random.seed(1)      # the crops (np.random): the same two crops whatever ran before, both holding points
     batch = pseudo_collate([ds[0], ds[1]])
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).train()
@@ -74,3 +80,15 @@ def test_tags_stage2_short_schedule_on_pseudo_masks(shared_data, tmp_path):
     assert len(train) == 3 and all('loss_crf' in r and np.isfinite(r['loss']) for r in train), train
     val = [r for r in recs if 'mIoU' in r][-1]
     assert all(0 <= val[k] <= 100 for k in ('mIoU', 'mAcc', 'aAcc'))
+
+
+def test_msrc21_ssl_pretraining_reads_train_images_only(shared_data):
+    """The SSL trunk of the MSRC-21 rows sees the 276 train images and none of val."""
+    cfg = Config.fromfile(str(REPO / 'configs/ssl/msrc21_densecl.py'))
+    ds_cfg = cfg.train_dataloader.dataset
+    ds_cfg.folders = [str(shared_data / Path(f).relative_to('../shared/data')) for f in ds_cfg.folders]
+    ds = DATASETS.build(ds_cfg)
+    names = {Path(p).name for p in ds.files}
+    val = {p.name for p in (shared_data / 'msrc21' / 'images' / 'val').glob('*.png')}
+    assert len(names) == 276 and not names & val
+    assert cfg.train_cfg.max_iters == cfg.param_scheduler[0].T_max == ds_cfg.length // cfg.batch_size
