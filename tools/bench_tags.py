@@ -17,6 +17,9 @@ Steps (each resumable; later steps read what earlier ones wrote under ``--out``)
 - ``superpixels``: tag CAMs pooled over SLIC superpixels, then the threshold (``masks/superpixels``);
 - ``affinity``: an affinity head trained on the seeds, the random walk of the CAMs, then the
   threshold (``masks/affinity``, ``affinity_head.pth``);
+- ``selftrain``: the trained stage-2 network (``--stage2-config``, ``--stage2-checkpoint``) on every
+  train image: its own argmax (``masks/stage2``) and its argmax over the image's tags
+  (``masks/selftrain``), the pseudo-masks of one round of self-training;
 - ``report``: every mask folder against the train masks (``results.json``), a per-class table,
   pictures (image | CAM | seeds | refined | GT) and the markdown section of ``--doc``.
 
@@ -49,14 +52,16 @@ from wsseg.utils.checkpoint import load_state_dict_file  # noqa: E402
 from wsseg.utils.io import read_mask, write_png_atomic  # noqa: E402
 from wsseg.utils.setup_env import register_all_modules  # noqa: E402
 
-STEPS = ('cams', 'seeds', 'crf', 'superpixels', 'affinity', 'report')
+STEPS = ('cams', 'seeds', 'crf', 'superpixels', 'affinity', 'selftrain', 'report')
 THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
-FOLDERS = ('stage1', 'cam_argmax', 'seeds', 'crf', 'superpixels', 'affinity')
+FOLDERS = ('stage1', 'cam_argmax', 'seeds', 'crf', 'superpixels', 'affinity', 'stage2', 'selftrain')
 TITLES = dict(stage1='stage 1: the classifier\'s own CAM argmax (its training scale, no flip)',
-              cam_argmax='multi-scale + flip CAM argmax (no threshold)',
-              seeds='seeds: multi-scale CAM argmax, calibrated threshold',
+              cam_argmax='CAM argmax over --scales, each with its flip (no threshold)',
+              seeds='seeds: that CAM argmax, calibrated threshold',
               crf='(a) seeds + mean-field CRF', superpixels='(b) CAMs pooled over superpixels + threshold',
-              affinity='(c) learned affinity + random walk + threshold')
+              affinity='(c) learned affinity + random walk + threshold',
+              stage2="the stage-2 network's own prediction (with flip)",
+              selftrain="self-training masks: the stage-2 prediction over the image's tags")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -73,6 +78,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='JSON options of wsseg.refine.crf.refine_mask')
     p.add_argument('--superpixels', default='{"method": "slic", "params": {"n_segments": 300}}')
     p.add_argument('--affinity', default='{"radius": 5, "beta": 8, "n_iters": 64, "epochs": 1}')
+    p.add_argument('--stage2-config', help='selftrain: the stage-2 network config (e.g. configs/msrc21/tags_stage2.py)')
+    p.add_argument('--stage2-checkpoint', help='selftrain: its trained checkpoint')
     p.add_argument('--doc', help='write the report into this markdown file (section "tags-msrc21")')
     p.add_argument('--section', default='tags-msrc21')
     p.add_argument('--limit', type=int, help='first N train images only (smoke runs)')
@@ -250,6 +257,28 @@ class Bench:
             np.savez_compressed(self.out / 'cams' / f'{img_id}.walk.npz', walked=walked.astype(np.float16))
             mask = np.where(walked.max(0) >= t, c['tags'][walked.argmax(0)], IGNORE).astype(np.uint8)
             write_png_atomic(d / f'{img_id}.png', mask)
+
+    def step_selftrain(self):
+        """The stage-2 network on every train image (with its flip): ``masks/stage2`` its own
+        argmax, ``masks/selftrain`` its argmax over the image's tags (the next round's masks)."""
+        from wsseg.pseudo.self_training import segment_logits, tag_restricted_labels
+        if not (self.args.stage2_config and self.args.stage2_checkpoint):
+            raise SystemExit('step selftrain needs --stage2-config and --stage2-checkpoint')
+        cfg = Config.fromfile(self.args.stage2_config)
+        net = MODELS.build(cfg.model)
+        net.load_state_dict(load_state_dict_file(self.args.stage2_checkpoint, 'wsseg'))
+        net.eval()
+        own, d = self.folder('stage2'), self.folder('selftrain')
+        bar = ProgressBar(self.n)
+        for i, img_id in enumerate(self.ids()):
+            bar.update()
+            if (d / f'{img_id}.png').is_file() and (own / f'{img_id}.png').is_file():
+                continue
+            r = self.sample(i)
+            x = net.data_preprocessor(dict(inputs=[r['inputs']], data_samples=[r['data_samples']]))['inputs']
+            logits = segment_logits(net.net, x, tuple(r['data_samples'].img_shape))[0]
+            write_png_atomic(own / f'{img_id}.png', logits.argmax(0).to(torch.uint8).numpy())
+            write_png_atomic(d / f'{img_id}.png', tag_restricted_labels(logits, self.cams(img_id)['tags']))
 
     # ------------------------------------------------------------------ report
     def score(self, name: str, items: list[tuple[int, str]] | None = None) -> dict | None:

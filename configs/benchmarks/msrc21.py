@@ -27,7 +27,11 @@ rows = [
 ]
 # The tags path (docs/methods/tags.md). Stage 1: the CAM classifier (its val scores are the
 # dense CAM argmax over each val image's true tags). Stage 2: the benchmark network on the
-# pseudo-masks of tools/bench_tags.py, partial CE on decided pixels + dense CRF loss.
+# pseudo-masks of tools/bench_tags.py, partial CE on decided pixels + dense CRF loss. The masks:
+#   python tools/bench_tags.py configs/cam/msrc21_tags_cam.py --checkpoint \
+#       work_dirs/msrc21_tags_cam/iter_400.pth --out work_dirs/tags/msrc21 --scales 0.6 --affinity-every 3
+# (--scales 0.6: the training scale with its flip, the best train pseudo-masks of the scale sets
+# tried: docs/benchmarks.md)
 _masks = 'train_dataloader.dataset.pseudo_mask_dir=work_dirs/tags/msrc21/masks/'
 rows += [
     dict(name='msrc21_tags_cam', weak='tags (simulated)', method='stage 1: CAM classifier, 400 iterations',
@@ -39,7 +43,17 @@ rows += [
     for m, what in (('seeds', 'CAM seeds'), ('crf', 'seeds + CRF'), ('superpixels', 'superpixel-pooled CAMs'),
                     ('affinity', 'affinity random walk'))
 ]
+# One round of self-training: the seeds row's network predicts every train image again, its
+# argmax over the image's tags is the next round's pseudo-mask (bench_tags step selftrain).
+_selftrain = [['tools/bench_tags.py', 'configs/cam/msrc21_tags_cam.py', '--checkpoint',
+               'work_dirs/msrc21_tags_cam/iter_400.pth', '--out', 'work_dirs/tags/msrc21', '--scales', '0.6',
+               '--affinity-every', '3', '--steps', 'selftrain,report', '--stage2-config', 'configs/msrc21/tags_stage2.py',
+               '--stage2-checkpoint', 'work_dirs/benchmarks/msrc21_tags_stage2_seeds/iter_1000.pth']]
 rows += [
+    dict(name='msrc21_tags_stage2_selftrain', weak='tags (simulated)',
+         method='self-training round: stage 2 again on the seeds row\'s own train predictions over the tags',
+         config='configs/msrc21/tags_stage2.py', extra_args=['--cfg-options', _masks + 'selftrain'],
+         before=_selftrain),
     dict(name='msrc21_tags_stage2_seeds_seed1', weak='tags (simulated)',
          method='stage 2 on CAM seeds: partial CE + CRF loss; training seed 1',
          config='configs/msrc21/tags_stage2.py', extra_args=['--cfg-options', _masks + 'seeds', 'randomness.seed=1']),
@@ -51,7 +65,8 @@ _ssl_trunk = [['tools/pretrain_ssl.py', 'configs/ssl/msrc21_densecl.py', '--work
 _ssl_seeds = _ssl_trunk + [
     ['tools/train.py', 'configs/ssl/msrc21/tags_cam.py', '--work-dir', 'work_dirs/ssl_msrc21_tags_cam', '--resume'],
     ['tools/bench_tags.py', 'configs/ssl/msrc21/tags_cam.py', '--checkpoint', 'work_dirs/ssl_msrc21_tags_cam/iter_400.pth',
-     '--out', 'work_dirs/tags/ssl_msrc21', '--steps', 'cams,seeds,report', '--section', 'tags-ssl-msrc21'],
+     '--out', 'work_dirs/tags/ssl_msrc21', '--scales', '0.6', '--steps', 'cams,seeds,report',
+     '--section', 'tags-ssl-msrc21'],
 ]
 rows += [
     dict(name='msrc21_ssl_full_ce', weak='full masks', method='CE; SSL init',
