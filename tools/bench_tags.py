@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -82,6 +83,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--stage2-checkpoint', help='selftrain: its trained checkpoint')
     p.add_argument('--doc', help='write the report into this markdown file (section "tags-msrc21")')
     p.add_argument('--section', default='tags-msrc21')
+    p.add_argument('--figures', default='docs/figures', help='folder of the report pictures (named after --section)')
     p.add_argument('--limit', type=int, help='first N train images only (smoke runs)')
     p.add_argument('--affinity-every', type=int, default=1,
                    help='train and apply the affinity on every N-th train image only (CPU budget); '
@@ -331,12 +333,13 @@ class Bench:
             subset = {name: s for name in FOLDERS if (s := self.score(name, items)) is not None}
         seeds = json.loads((self.out / 'seeds.json').read_text()) if (self.out / 'seeds.json').is_file() else {}
         (self.out / 'results.json').write_text(json.dumps(dict(masks=results, affinity_subset=subset, seeds=seeds), indent=1))
-        fig = Path(f"docs/figures/{self.args.section.replace('-', '_')}_pseudo_masks.png")
+        stem = Path(self.args.figures) / self.args.section.replace('-', '_')
+        fig = Path(f'{stem}_pseudo_masks.png')
         self.pictures(fig)
         if seeds.get('table'):
             from wsseg.visualization.plots import plot_curves
             xs = [r['threshold'] for r in seeds['table']]
-            plot_curves(f"docs/figures/{self.args.section.replace('-', '_')}_threshold.png",
+            plot_curves(f'{stem}_threshold.png',
                         {k: (xs, [r[key] for r in seeds['table']]) for k, key in (
                             ('whole-mask mIoU (undecided = miss)', 'mIoU'),
                             ('decided-pixel mIoU', 'mIoU_decided'), ('decided share (%)', 'decided'))},
@@ -380,8 +383,9 @@ class Bench:
             for c in self.classes:
                 vals = [results[n]['IoU'][c] for n in names]
                 lines.append(f'| {c} | ' + ' | '.join('n/a' if v is None else f'{v:.1f}' for v in vals) + ' |')
-        lines += ['', f'![image, CAM, seeds, refinements, ground truth]({fig.relative_to("docs")})',
-                  '', f"![threshold calibration](figures/{self.args.section.replace('-', '_')}_threshold.png)"]
+        link = lambda p: os.path.relpath(p, 'docs')  # noqa: E731  (the doc lives in docs/)
+        lines += ['', f'![image, CAM, seeds, refinements, ground truth]({link(fig)})',
+                  '', f"![threshold calibration]({link(str(fig).replace('_pseudo_masks.png', '_threshold.png'))})"]
         return '\n'.join(lines)
 
 
