@@ -354,7 +354,9 @@ class Bench:
     def markdown(self, results: dict, seeds: dict, fig: Path, subset: dict | None = None) -> str:
         lines = [f'Pseudo-masks of the {self.n} MSRC-21 train images against their true masks '
                  f'(`python tools/bench_tags.py {self.args.config} --checkpoint {self.args.checkpoint} '
-                 f'--out {self.args.out}`). mIoU / mAcc / aAcc count an undecided (255) pixel as a miss; '
+                 f'--out {self.args.out} --scales {self.args.scales} --affinity-every {self.args.affinity_every}`'
+                 + (' with `--steps selftrain --stage2-config ... --stage2-checkpoint ...` for the stage-2 rows'
+                    if 'stage2' in results else '') + '). mIoU / mAcc / aAcc count an undecided (255) pixel as a miss; '
                  'decided-pixel mIoU and the decided share show the two sides of that. '
                  f"Seeds: threshold {seeds.get('threshold')} calibrated on this table's whole-mask mIoU "
                  f"(scales {seeds.get('scales')}, with flips).", '',
