@@ -54,6 +54,9 @@ rows += [
          method='self-training round: stage 2 again on the seeds row\'s own train predictions over the tags',
          config='configs/msrc21/tags_stage2.py', extra_args=['--cfg-options', _masks + 'selftrain'],
          before=_selftrain),
+    dict(name='msrc21_tags_stage2_selftrain_seed1', weak='tags (simulated)',
+         method='self-training round (the same masks); training seed 1', config='configs/msrc21/tags_stage2.py',
+         extra_args=['--cfg-options', _masks + 'selftrain', 'randomness.seed=1'], before=_selftrain),
     dict(name='msrc21_tags_stage2_seeds_seed1', weak='tags (simulated)',
          method='stage 2 on CAM seeds: partial CE + CRF loss; training seed 1',
          config='configs/msrc21/tags_stage2.py', extra_args=['--cfg-options', _masks + 'seeds', 'randomness.seed=1']),
@@ -71,6 +74,8 @@ _ssl_seeds = _ssl_trunk + [
 rows += [
     dict(name='msrc21_ssl_full_ce', weak='full masks', method='CE; SSL init',
          config='configs/ssl/msrc21/full_ce.py', before=_ssl_trunk),
+    dict(name='msrc21_ssl_full_ce_seed1', weak='full masks', method='CE; SSL init; training seed 1',
+         config='configs/ssl/msrc21/full_ce.py', extra_args=_seed1, before=_ssl_trunk),
     dict(name='msrc21_ssl_tags_stage2_seeds', weak='tags (simulated)',
          method='stage 2 on CAM seeds: partial CE + CRF loss; SSL init (CAM classifier and stage 2)',
          config='configs/ssl/msrc21/tags_stage2.py', before=_ssl_seeds),
