@@ -44,7 +44,7 @@ from mmengine.utils import ProgressBar  # noqa: E402
 
 from wsseg.models.cam_classifier import normalise_cams  # noqa: E402
 from wsseg.pseudo.tag_seeds import (IGNORE, calibrate_threshold, confusion_with_undecided,  # noqa: E402
-                                    scores_with_undecided, seed_scores)
+                                    scores_with_undecided, seed_scores, tag_argmax)
 from wsseg.refine.affinity import AffinityHead, propagate_scores, train_affinity  # noqa: E402
 from wsseg.refine.crf import refine_mask_within  # noqa: E402
 from wsseg.refine.superpixels import refine_superpixels  # noqa: E402
@@ -186,9 +186,7 @@ class Bench:
             d = self.folder(name)
             for img_id in self.ids():
                 c = self.cams(img_id)
-                cams = c[key].astype(np.float32)
-                mask = np.where(cams.max(0) >= thr, c['tags'][cams.argmax(0)], IGNORE).astype(np.uint8)
-                write_png_atomic(d / f'{img_id}.png', mask)
+                write_png_atomic(d / f'{img_id}.png', tag_argmax(c[key].astype(np.float32), c['tags'], thr))
 
     def threshold(self) -> float:
         return float(json.loads((self.out / 'seeds.json').read_text())['threshold'])
@@ -257,8 +255,7 @@ class Bench:
             walked = propagate_scores(head, self._normalised(i), c['cams'].astype(np.float32),
                                       radius=opts['radius'], beta=opts['beta'], n_iters=opts['n_iters'])
             np.savez_compressed(self.out / 'cams' / f'{img_id}.walk.npz', walked=walked.astype(np.float16))
-            mask = np.where(walked.max(0) >= t, c['tags'][walked.argmax(0)], IGNORE).astype(np.uint8)
-            write_png_atomic(d / f'{img_id}.png', mask)
+            write_png_atomic(d / f'{img_id}.png', tag_argmax(walked, c['tags'], t))
 
     def step_selftrain(self):
         """The stage-2 network on every train image (with its flip): ``masks/stage2`` its own
@@ -334,24 +331,24 @@ class Bench:
         seeds = json.loads((self.out / 'seeds.json').read_text()) if (self.out / 'seeds.json').is_file() else {}
         (self.out / 'results.json').write_text(json.dumps(dict(masks=results, affinity_subset=subset, seeds=seeds), indent=1))
         stem = Path(self.args.figures) / self.args.section.replace('-', '_')
-        fig = Path(f'{stem}_pseudo_masks.png')
+        fig, curve = Path(f'{stem}_pseudo_masks.png'), Path(f'{stem}_threshold.png')
         self.pictures(fig)
         if seeds.get('table'):
             from wsseg.visualization.plots import plot_curves
             xs = [r['threshold'] for r in seeds['table']]
-            plot_curves(f'{stem}_threshold.png',
+            plot_curves(str(curve),
                         {k: (xs, [r[key] for r in seeds['table']]) for k, key in (
                             ('whole-mask mIoU (undecided = miss)', 'mIoU'),
                             ('decided-pixel mIoU', 'mIoU_decided'), ('decided share (%)', 'decided'))},
                         xlabel='CAM confidence threshold', ylabel='%',
                         title=f"MSRC-21 train seeds: calibrated threshold {seeds['threshold']}")
-        md = self.markdown(results, seeds, fig, subset)
+        md = self.markdown(results, seeds, (fig, curve), subset)
         print(md)
         if self.args.doc:
             from tools.benchmark import write_section
             write_section(Path(self.args.doc), self.args.section, md)
 
-    def markdown(self, results: dict, seeds: dict, fig: Path, subset: dict | None = None) -> str:
+    def markdown(self, results: dict, seeds: dict, figures: tuple[Path, Path], subset: dict | None = None) -> str:
         lines = [f'Pseudo-masks of the {self.n} MSRC-21 train images against their true masks '
                  f'(`python tools/bench_tags.py {self.args.config} --checkpoint {self.args.checkpoint} '
                  f'--out {self.args.out} --scales {self.args.scales} --affinity-every {self.args.affinity_every}`'
@@ -385,9 +382,9 @@ class Bench:
             for c in self.classes:
                 vals = [results[n]['IoU'][c] for n in names]
                 lines.append(f'| {c} | ' + ' | '.join('n/a' if v is None else f'{v:.1f}' for v in vals) + ' |')
-        link = lambda p: os.path.relpath(p, 'docs')  # noqa: E731  (the doc lives in docs/)
-        lines += ['', f'![image, CAM, seeds, refinements, ground truth]({link(fig)})',
-                  '', f"![threshold calibration]({link(str(fig).replace('_pseudo_masks.png', '_threshold.png'))})"]
+        fig, curve = (os.path.relpath(p, 'docs') for p in figures)   # links from the doc, in docs/
+        lines += ['', f'![image, CAM, seeds, refinements, ground truth]({fig})',
+                  '', f'![threshold calibration]({curve})']
         return '\n'.join(lines)
 
 

@@ -9,7 +9,14 @@ import torch
 from wsseg.models.cam_classifier import CamClassifier, normalise_cams
 from wsseg.pseudo.cam import CamPseudoLabeller, multiscale_cams
 from wsseg.pseudo.tag_seeds import (calibrate_threshold, confusion_with_undecided, scores_with_undecided,
-                                    seed_scores)
+                                    seed_scores, tag_argmax)
+
+
+def test_tag_argmax_maps_the_strongest_map_to_its_tag_and_leaves_weak_pixels_undecided():
+    scores = np.array([[[0.9, 0.2, 0.5]],      # map of tag 7
+                       [[0.1, 0.3, 0.5]]])     # map of tag 2
+    assert tag_argmax(scores, [7, 2]).tolist() == [[7, 2, 7]]          # a tie goes to the first tag
+    assert tag_argmax(scores, [7, 2], threshold=0.5).tolist() == [[7, 255, 7]]   # 0.5 >= 0.5 is kept
 
 
 def test_undecided_pixels_count_as_misses():

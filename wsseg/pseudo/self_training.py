@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-IGNORE = 255
+from wsseg.pseudo.tag_seeds import tag_argmax
 
 
 @torch.no_grad()
@@ -35,8 +35,4 @@ def tag_restricted_labels(logits: torch.Tensor, tags: Sequence[int], threshold: 
         raise ValueError('tag_restricted_labels: the image has no tags')
     if int(tags.max()) >= logits.shape[0] or int(tags.min()) < 0:
         raise ValueError(f'tag_restricted_labels: tags {tags.tolist()} outside the {logits.shape[0]} classes')
-    p = logits[tags].float().softmax(0)
-    top, arg = p.max(0)
-    labels = tags[arg].to(torch.uint8)
-    labels[top < threshold] = IGNORE
-    return labels.numpy()
+    return tag_argmax(logits[tags].float().softmax(0).numpy(), tags.numpy(), threshold)

@@ -48,6 +48,13 @@ def scores_with_undecided(cm: np.ndarray) -> dict:
                 IoU=100 * iou)
 
 
+def tag_argmax(scores: np.ndarray, tags: Sequence[int], threshold: float = 0.0) -> np.ndarray:
+    """(H, W) uint8 seed mask from (T, H, W) ``scores``, one map per tag: each pixel takes the tag
+    of its strongest map, or 255 (undecided) where that score is below ``threshold``."""
+    scores, tags = np.asarray(scores), np.asarray(tags, np.int64)
+    return np.where(scores.max(0) >= threshold, tags[scores.argmax(0)], IGNORE).astype(np.uint8)
+
+
 def seed_scores(samples: Iterable[tuple[np.ndarray, np.ndarray, np.ndarray]], num_classes: int,
                 thresholds: Sequence[float]) -> list[dict]:
     """Scores of the seed masks at each threshold.
