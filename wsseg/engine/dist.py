@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import datetime
+import gc
 import os
 import subprocess
 
@@ -41,9 +42,16 @@ def _slurm_env() -> None:
 def destroy_distributed() -> None:
     """Tear the default process group down (a no-op without one). Registered at exit by
     :func:`init_distributed`: a gloo group left to interpreter shutdown can abort the
-    process (SIGABRT) when its worker threads release tensors after Python is gone."""
+    process (SIGABRT, "terminate called without an active exception") when its worker
+    threads reach for the GIL after Python is gone.
+
+    A finished Runner sits in reference cycles (runner <-> loops and hooks), so its DDP model,
+    whose reducer holds the group, outlives ``destroy_process_group`` until a cycle collection;
+    without one here that collection happens during interpreter shutdown. Collect first."""
     if dist.is_available() and dist.is_initialized():
+        gc.collect()
         dist.destroy_process_group()
+        gc.collect()
 
 
 def init_distributed(launcher: str, backend: str | None = None, timeout: float | None = None,
