@@ -27,9 +27,8 @@ from wsseg.pseudo.base import PseudoLabeller
 from wsseg.refine.crf import check_crf_kwargs, refine_mask_within
 from wsseg.refine.superpixels import refine_superpixels
 from wsseg.registry import MODELS, PSEUDO_LABELLERS
+from wsseg.structures import IGNORE
 from wsseg.utils.checkpoint import load_state_dict_file
-
-IGNORE = 255
 
 
 def cams_to_seeds(cams: np.ndarray, tags: np.ndarray, fg_threshold: float = 0.3,

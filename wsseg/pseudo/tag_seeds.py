@@ -14,8 +14,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from wsseg.evaluation.confusion import confusion_matrix, scores_from_confusion
-
-IGNORE = 255
+from wsseg.structures import IGNORE
 
 
 def confusion_with_undecided(pred: np.ndarray, gt: np.ndarray, num_classes: int) -> np.ndarray:

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-IGNORE = 255
+from wsseg.structures import IGNORE
 
 
 def neighbour_offsets(radius: int) -> list[tuple[int, int]]:

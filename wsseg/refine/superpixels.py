@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from wsseg.logic.superpixels import superpixel_labels
-
-IGNORE = 255
+from wsseg.structures import IGNORE
 
 
 def pool_scores(segments: np.ndarray, scores: np.ndarray) -> np.ndarray:
