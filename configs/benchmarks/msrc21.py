@@ -60,6 +60,15 @@ rows += [
     dict(name='msrc21_tags_stage2_seeds_seed1', weak='tags (simulated)',
          method='stage 2 on CAM seeds: partial CE + CRF loss; training seed 1',
          config='configs/msrc21/tags_stage2.py', extra_args=['--cfg-options', _masks + 'seeds', 'randomness.seed=1']),
+    # plateau check of the tags path: both rows at 2000 iterations (configs/msrc21/*_long.py)
+    dict(name='msrc21_tags_stage2_seeds_long', weak='tags (simulated)',
+         method='stage 2 on CAM seeds, 2000 iterations (plateau check)',
+         config='configs/msrc21/tags_stage2_long.py', extra_args=['--cfg-options', _masks + 'seeds']),
+    dict(name='msrc21_tags_stage2_seeds_long_seed1', weak='tags (simulated)',
+         method='stage 2 on CAM seeds, 2000 iterations; training seed 1',
+         config='configs/msrc21/tags_stage2_long.py', extra_args=['--cfg-options', _masks + 'seeds', 'randomness.seed=1']),
+    dict(name='msrc21_full_ce_long_seed1', weak='full masks', method='CE, 2000 iterations; training seed 1',
+         config='configs/msrc21/full_ce_long.py', extra_args=_seed1),
 ]
 # SSL init (issue 11): the DenseCL trunk of configs/ssl/msrc21_densecl.py, pretrained on the 276
 # unlabelled train images, initialises the CAM classifier (configs/ssl/msrc21/tags_cam.py, whose
