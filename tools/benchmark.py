@@ -10,7 +10,8 @@ loop. A row with ``test_checkpoint`` is not trained: ``tools/test.py`` scores th
 (e.g. the full-supervision reference), unless ``--rerun``. The markdown table, per-class
 scores and plots are rebuilt from those files.
 
-A matrix file sets ``dataset``, ``reference`` (the row of the ratio column) and ``rows``, and
+A matrix file sets ``dataset``, ``reference`` (the row of the ratio column; a row may name its
+own, e.g. a reference on the same longer schedule) and ``rows``, and
 may set ``metrics``: ``'seg'`` (default: mIoU, aAcc, per-class IoU, labelled-pixel fraction)
 or ``'patch'`` (patch accuracy, macro / weighted / per-class F1, patch mIoU, training
 pseudo-label quality, pixel mIoU of the patch maps painted and refined); ``columns`` (a list of
@@ -252,8 +253,17 @@ def render(matrix: Config, results: dict, plot_dir: Path) -> str:
     lines = [f"Dataset: {matrix.dataset}. {matrix.get('budget', 'Every row: same network, schedule and seed.')}", '',
              '| ' + ' | '.join(t for t, _ in columns) + ' |', '|' + '---|' * len(columns)]
     order = [r['name'] for r in matrix.rows if r['name'] in results]
+    own = {r['name']: r['reference'] for r in matrix.rows if r['name'] in results and r.get('reference')}
     for name in order:
-        lines.append('| ' + ' | '.join(cell(spec, results[name], ref) for _, spec in columns) + ' |')
+        row_ref = results.get(own[name]) if name in own else ref
+        lines.append('| ' + ' | '.join(cell(spec, results[name], row_ref) for _, spec in columns) + ' |')
+    if own and any(spec.startswith('ratio:') for _, spec in columns):
+        groups = {}
+        for name, r in own.items():
+            groups.setdefault(r, []).append(name)
+        lines += [''] + [f"Ratios of {', '.join(f'`{n}`' for n in names)}: against `{r}`"
+                         + ('' if r in results else ' (not run yet: n/a)') + ', not the reference.'
+                         for r, names in groups.items()]
     if any(results[n].get('wall_resumed') for n in order):
         whole = [results[n]['train_s'] / results[n]['wall_s'] for n in order
                  if not results[n].get('wall_resumed') and results[n].get('train_s')]

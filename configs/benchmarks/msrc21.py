@@ -60,13 +60,16 @@ rows += [
     dict(name='msrc21_tags_stage2_seeds_seed1', weak='tags (simulated)',
          method='stage 2 on CAM seeds: partial CE + CRF loss; training seed 1',
          config='configs/msrc21/tags_stage2.py', extra_args=['--cfg-options', _masks + 'seeds', 'randomness.seed=1']),
-    # plateau check of the tags path: both rows at 2000 iterations (configs/msrc21/*_long.py)
+    # plateau check of the tags path at 2000 iterations (configs/msrc21/*_long.py), its ratios
+    # against the reference on the same schedule
     dict(name='msrc21_tags_stage2_seeds_long', weak='tags (simulated)',
          method='stage 2 on CAM seeds, 2000 iterations (plateau check)',
-         config='configs/msrc21/tags_stage2_long.py', extra_args=['--cfg-options', _masks + 'seeds']),
+         config='configs/msrc21/tags_stage2_long.py', extra_args=['--cfg-options', _masks + 'seeds'],
+         reference='msrc21_full_ce_long'),
     dict(name='msrc21_tags_stage2_seeds_long_seed1', weak='tags (simulated)',
          method='stage 2 on CAM seeds, 2000 iterations; training seed 1',
-         config='configs/msrc21/tags_stage2_long.py', extra_args=['--cfg-options', _masks + 'seeds', 'randomness.seed=1']),
+         config='configs/msrc21/tags_stage2_long.py', extra_args=['--cfg-options', _masks + 'seeds', 'randomness.seed=1'],
+         reference='msrc21_full_ce_long'),
     dict(name='msrc21_full_ce_long_seed1', weak='full masks', method='CE, 2000 iterations; training seed 1',
          config='configs/msrc21/full_ce_long.py', extra_args=_seed1),
 ]

@@ -107,6 +107,22 @@ rows = [dict(name='a', config='configs/x/a.py')]
         benchmark.metric_set(write_matrix(tmp_path / 'bad.py', "metrics = 'pixels'\nrows = []\n"))
 
 
+def test_a_row_may_name_its_own_reference(tmp_path):
+    """A row on a longer schedule is compared with the reference on that schedule."""
+    matrix = write_matrix(tmp_path / 'm.py', """dataset = 'd'
+metrics = 'patch'
+reference = 'a'
+columns = [('row', 'name'), ('vs ref', 'ratio:macro_F1')]
+rows = [dict(name='a', config='c.py'), dict(name='a_long', config='c.py'),
+        dict(name='b_long', config='c.py', reference='a_long'), dict(name='c_long', config='c.py', reference='z')]
+""")
+    results = {n: patch_result(n, f) for n, f in (('a', 40.0), ('a_long', 50.0), ('b_long', 25.0), ('c_long', 30.0))}
+    lines = benchmark.render(matrix, results, tmp_path).splitlines()
+    assert lines[4:8] == ['| a | 1.000 |', '| a_long | 1.250 |', '| b_long | 0.500 |', '| c_long | n/a |']
+    assert "Ratios of `b_long`: against `a_long`, not the reference." in lines
+    assert "Ratios of `c_long`: against `z` (not run yet: n/a), not the reference." in lines
+
+
 @pytest.mark.slow
 def test_tiny_patch_matrix_trains_tests_and_reuses_results(tmp_path, monkeypatch):
     """A train row (tools/train.py) and a test-only ensemble of it with itself (tools/test.py)."""
