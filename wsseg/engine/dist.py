@@ -51,7 +51,6 @@ def destroy_distributed() -> None:
     if dist.is_available() and dist.is_initialized():
         gc.collect()
         dist.destroy_process_group()
-        gc.collect()
 
 
 def init_distributed(launcher: str, backend: str | None = None, timeout: float | None = None,
