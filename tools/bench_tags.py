@@ -43,12 +43,13 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
 
 from wsseg.models.cam_classifier import normalise_cams  # noqa: E402
-from wsseg.pseudo.tag_seeds import (IGNORE, calibrate_threshold, confusion_with_undecided,  # noqa: E402
+from wsseg.pseudo.tag_seeds import (calibrate_threshold, confusion_with_undecided,  # noqa: E402
                                     scores_with_undecided, seed_scores, tag_argmax)
 from wsseg.refine.affinity import AffinityHead, propagate_scores, train_affinity  # noqa: E402
 from wsseg.refine.crf import refine_mask_within  # noqa: E402
 from wsseg.refine.superpixels import refine_superpixels  # noqa: E402
 from wsseg.registry import DATASETS, MODELS  # noqa: E402
+from wsseg.structures import IGNORE  # noqa: E402
 from wsseg.utils.checkpoint import load_state_dict_file  # noqa: E402
 from wsseg.utils.io import read_mask, write_png_atomic  # noqa: E402
 from wsseg.utils.setup_env import register_all_modules  # noqa: E402

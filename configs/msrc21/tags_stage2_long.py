@@ -5,6 +5,5 @@ _base_ = ['./tags_stage2.py']
 max_iters = 2000
 train_cfg = dict(max_iters=max_iters, val_interval=500)
 param_scheduler = [dict(type='PolyLR', eta_min=1e-5, power=0.9, begin=0, end=max_iters, by_epoch=False)]
-crf_loss = dict(type='DenseCRFLoss', weight=0.01, sigma_rgb=15.0, sigma_xy=80.0, mode='downsample',
-                scale_factor=0.5, radius=5, start_iter=600, ramp_iters=200)
+crf_loss = dict(_base_.crf_loss, start_iter=600, ramp_iters=200)
 model = dict(losses=[dict(type='PartialCrossEntropy'), crf_loss])
