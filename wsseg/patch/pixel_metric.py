@@ -19,7 +19,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 from wsseg.evaluation.confusion import _numpy, confusion_matrix, scores_from_confusion
-from wsseg.evaluation.seg_metric import resolve_classes, sample_field
+from wsseg.evaluation.confusion_metric import resolve_classes, sample_field
 from wsseg.registry import METRICS
 from wsseg.utils.io import DataError, read_image, read_mask
 
