@@ -102,3 +102,26 @@ def test_eval_masks_skips_unreadable_masks(tmp_path, capsys):
     on_disk = json.loads((tmp_path / 'e2' / 'metrics.json').read_text())
     assert on_disk['skipped_bad'] == got['skipped_bad'] and on_disk['num_images'] == 3
     assert f"skipped (bad data): {pred / '2.png'}" in printed and '(3 images' in printed
+
+
+@pytest.mark.parametrize('metric_type', ['SegIoUMetric', 'PatchMetric'])
+def test_a_skipped_image_adds_nothing_to_either_wsseg_metric(metric_type):
+    """The loops pad a metric's results with one neutral entry per skipped image (mmengine cuts
+    a padded distributed sampler's results by count); both wsseg metrics must score as if the
+    entry were not there."""
+    from wsseg.engine.loops import _neutral_result
+    from wsseg.registry import METRICS
+    keys = ('pred', 'gt') if metric_type == 'SegIoUMetric' else ('pred_label', 'gt_label')
+    rng = np.random.default_rng(0)
+    samples = [dict(zip(keys, rng.integers(0, 3, (2, 4, 4)))) for _ in range(3)]
+    scores = []
+    for pad in (False, True):
+        metric = METRICS.build(dict(type=metric_type, num_classes=3))
+        metric.process({}, samples[:2])
+        if pad:
+            entry = _neutral_result(metric)
+            assert entry is not None, f'{metric_type} gets no neutral entry for a skipped image'
+            metric.results.extend(entry)
+        metric.process({}, samples[2:])
+        scores.append(metric.compute_metrics(metric.results))
+    assert scores[0] == scores[1]

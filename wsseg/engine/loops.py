@@ -37,8 +37,8 @@ def collate_skipping(batch: list, collate_fn) -> dict:
 def _neutral_result(metric):
     """An entry that adds nothing to ``metric``'s results, or None when the metric has none.
     One entry per sample keeps mmengine's cut of a padded distributed sampler right."""
-    from wsseg.evaluation.seg_metric import SegIoUMetric
-    if isinstance(metric, SegIoUMetric):
+    from wsseg.evaluation.confusion_metric import ConfusionMetric
+    if isinstance(metric, ConfusionMetric):     # wsseg's metrics: None is a sample without truth
         return (None,)
     return None
 
@@ -47,6 +47,15 @@ class _SkipAware:
     """Mixin of the val and test loops (see the module docstring)."""
 
     mode = ''
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_skipping()
+
+    def run_iter(self, idx, data_batch) -> None:
+        data_batch, any_left = self._split(data_batch)
+        if any_left:
+            super().run_iter(idx, data_batch)
 
     def _setup_skipping(self) -> None:
         self.skipped: list[SkippedSample] = []
@@ -90,27 +99,9 @@ class SkipAwareValLoop(_SkipAware, ValLoop):
 
     mode = 'val'
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._setup_skipping()
-
-    def run_iter(self, idx, data_batch) -> None:
-        data_batch, any_left = self._split(data_batch)
-        if any_left:
-            super().run_iter(idx, data_batch)
-
 
 @LOOPS.register_module()
 class SkipAwareTestLoop(_SkipAware, TestLoop):
     """mmengine's ``TestLoop`` that leaves skipped images out of the metric and reports them."""
 
     mode = 'test'
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._setup_skipping()
-
-    def run_iter(self, idx, data_batch) -> None:
-        data_batch, any_left = self._split(data_batch)
-        if any_left:
-            super().run_iter(idx, data_batch)
