@@ -23,6 +23,22 @@ ROWS = ['configs/msrc21/full_ce.py', 'configs/msrc21/scribbles_pce.py', 'configs
         'configs/ssl/msrc21/full_ce.py', 'configs/ssl/msrc21/tags_cam.py']
 
 
+def test_msrc21_dataset_base_alone_gives_the_splits_and_classes(shared_data):
+    """configs/_base_/datasets/msrc21.py, the part a user puts under their own model: its
+    loaders read the 276 / 58 images, its class names are those of classes.txt, and its metric
+    counts all 21."""
+    cfg = Config.fromfile(str(REPO / 'configs/_base_/datasets/msrc21.py'))
+    sizes = {}
+    for part in ('train_dataloader', 'val_dataloader'):
+        ds_cfg = cfg[part].dataset
+        ds_cfg.data_root = str(shared_data / 'msrc21')
+        sizes[ds_cfg.split] = len(DATASETS.build(ds_cfg))
+    assert sizes == {'train': 276, 'val': 58}
+    names = (shared_data / 'msrc21' / 'classes.txt').read_text().split()
+    assert list(cfg.classes) == names
+    assert cfg.val_evaluator.num_classes == len(names) == 21
+
+
 @pytest.mark.parametrize('config', ROWS)
 def test_msrc21_row_takes_a_training_step(config, shared_data, tmp_path):
     cfg = Config.fromfile(str(REPO / config))
