@@ -352,7 +352,8 @@ class Bench:
     def markdown(self, results: dict, seeds: dict, figures: tuple[Path, Path], subset: dict | None = None) -> str:
         lines = [f'Pseudo-masks of the {self.n} MSRC-21 train images against their true masks '
                  f'(`python tools/bench_tags.py {self.args.config} --checkpoint {self.args.checkpoint} '
-                 f'--out {self.args.out} --scales {self.args.scales} --affinity-every {self.args.affinity_every}`'
+                 f'--out {self.args.out} --scales {self.args.scales}'
+                 + (f' --affinity-every {self.args.affinity_every}' if self.args.affinity_every > 1 else '') + '`'
                  + (' with `--steps selftrain --stage2-config ... --stage2-checkpoint ...` for the stage-2 rows'
                     if 'stage2' in results else '') + '). mIoU / mAcc / aAcc count an undecided (255) pixel as a miss; '
                  'decided-pixel mIoU and the decided share show the two sides of that. '

@@ -29,7 +29,7 @@ rows = [
 # dense CAM argmax over each val image's true tags). Stage 2: the benchmark network on the
 # pseudo-masks of tools/bench_tags.py, partial CE on decided pixels + dense CRF loss. The masks:
 #   python tools/bench_tags.py configs/cam/msrc21_tags_cam.py --checkpoint \
-#       work_dirs/msrc21_tags_cam/iter_400.pth --out work_dirs/tags/msrc21 --scales 0.6 --affinity-every 3
+#       work_dirs/msrc21_tags_cam/iter_400.pth --out work_dirs/tags/msrc21 --scales 0.6
 # (--scales 0.6: the training scale with its flip, the best train pseudo-masks of the scale sets
 # tried: docs/benchmarks.md)
 _masks = 'train_dataloader.dataset.pseudo_mask_dir=work_dirs/tags/msrc21/masks/'
@@ -47,7 +47,7 @@ rows += [
 # argmax over the image's tags is the next round's pseudo-mask (bench_tags step selftrain).
 _selftrain = [['tools/bench_tags.py', 'configs/cam/msrc21_tags_cam.py', '--checkpoint',
                'work_dirs/msrc21_tags_cam/iter_400.pth', '--out', 'work_dirs/tags/msrc21', '--scales', '0.6',
-               '--affinity-every', '3', '--steps', 'selftrain,report', '--stage2-config', 'configs/msrc21/tags_stage2.py',
+               '--steps', 'selftrain,report', '--stage2-config', 'configs/msrc21/tags_stage2.py',
                '--stage2-checkpoint', 'work_dirs/benchmarks/msrc21_tags_stage2_seeds/iter_1000.pth']]
 rows += [
     dict(name='msrc21_tags_stage2_selftrain', weak='tags (simulated)',
