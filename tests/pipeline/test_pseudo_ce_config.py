@@ -23,8 +23,12 @@ def _config(shared_data: Path, mask_dir: Path) -> Config:
     return cfg
 
 
+def _train_stems(shared_data: Path) -> list[str]:
+    return sorted(p.stem for p in (shared_data / 'camvid' / 'images' / 'train').glob('*.jpg'))
+
+
 def test_pseudo_ce_reads_the_mask_folder(shared_data, tmp_path):
-    stems = sorted(p.stem for p in (shared_data / 'camvid' / 'images' / 'train').glob('*.jpg'))
+    stems = _train_stems(shared_data)
     for i, stem in enumerate(stems):       # a folder whose masks differ from the true ones
         write_png_atomic(tmp_path / f'{stem}.png', np.full((180, 240), 3 + i % 2, np.uint8))
     cfg = _config(shared_data, tmp_path)
@@ -37,7 +41,7 @@ def test_pseudo_ce_reads_the_mask_folder(shared_data, tmp_path):
 
 
 def test_pseudo_ce_names_a_missing_mask(shared_data, tmp_path):
-    stems = sorted(p.stem for p in (shared_data / 'camvid' / 'images' / 'train').glob('*.jpg'))
+    stems = _train_stems(shared_data)
     for stem in stems[1:]:
         write_png_atomic(tmp_path / f'{stem}.png', np.zeros((180, 240), np.uint8))
     with pytest.raises(DataError, match=stems[0]):
