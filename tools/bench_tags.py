@@ -2,7 +2,7 @@
 
     python tools/bench_tags.py configs/cam/msrc21_tags_cam.py \\
         --checkpoint work_dirs/msrc21_tags_cam/iter_400.pth --out work_dirs/tags/msrc21 \\
-        [--steps cams,seeds,crf,superpixels,affinity,report] [--doc docs/benchmarks.md]
+        [--steps cams,seeds,crf,superpixels,affinity,crossimage,report] [--doc docs/benchmarks.md]
 
 Steps (each resumable; later steps read what earlier ones wrote under ``--out``):
 
@@ -17,6 +17,8 @@ Steps (each resumable; later steps read what earlier ones wrote under ``--out``)
 - ``superpixels``: tag CAMs pooled over SLIC superpixels, then the threshold (``masks/superpixels``);
 - ``affinity``: an affinity head trained on the seeds, the random walk of the CAMs, then the
   threshold (``masks/affinity``, ``affinity_head.pth``);
+- ``crossimage``: one superpixel classifier over all train images, hard EM from the CAM labels
+  (:mod:`wsseg.refine.cross_image`; ``masks/crossimage``, every superpixel decided);
 - ``selftrain``: the trained stage-2 network (``--stage2-config``, ``--stage2-checkpoint``) on every
   train image: its own argmax (``masks/stage2``) and its argmax over the image's tags
   (``masks/selftrain``), the pseudo-masks of one round of self-training;
@@ -54,14 +56,15 @@ from wsseg.utils.checkpoint import load_state_dict_file  # noqa: E402
 from wsseg.utils.io import read_mask, write_png_atomic  # noqa: E402
 from wsseg.utils.setup_env import register_all_modules  # noqa: E402
 
-STEPS = ('cams', 'seeds', 'crf', 'superpixels', 'affinity', 'selftrain', 'report')
+STEPS = ('cams', 'seeds', 'crf', 'superpixels', 'affinity', 'crossimage', 'selftrain', 'report')
 THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
-FOLDERS = ('stage1', 'cam_argmax', 'seeds', 'crf', 'superpixels', 'affinity', 'stage2', 'selftrain')
+FOLDERS = ('stage1', 'cam_argmax', 'seeds', 'crf', 'superpixels', 'affinity', 'crossimage', 'stage2', 'selftrain')
 TITLES = dict(stage1='stage 1: the classifier\'s own CAM argmax (its training scale, no flip)',
               cam_argmax='CAM argmax over --scales, each with its flip (no threshold)',
               seeds='seeds: that CAM argmax, calibrated threshold',
               crf='(a) seeds + mean-field CRF', superpixels='(b) CAMs pooled over superpixels + threshold',
               affinity='(c) learned affinity + random walk + threshold',
+              crossimage='(d) cross-image superpixel classifier (hard EM over all train images)',
               stage2="the stage-2 network's own prediction (with flip)",
               selftrain="self-training masks: the stage-2 prediction over the image's tags")
 
@@ -80,6 +83,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='JSON options of wsseg.refine.crf.refine_mask')
     p.add_argument('--superpixels', default='{"method": "slic", "params": {"n_segments": 300}}')
     p.add_argument('--affinity', default='{"radius": 5, "beta": 8, "n_iters": 64, "epochs": 1}')
+    p.add_argument('--cross-image', default='{"n_segments": 300, "scale": 1.0, "rounds": 5, "folds": 2, '
+                   '"cam_weight": 0.5}', help='JSON: SLIC superpixels, trunk input scale and hard-EM options of '
+                   'wsseg.refine.cross_image.cross_image_labels')
     p.add_argument('--stage2-config', help='selftrain: the stage-2 network config (e.g. configs/msrc21/tags_stage2.py)')
     p.add_argument('--stage2-checkpoint', help='selftrain: its trained checkpoint')
     p.add_argument('--doc', help='write the report into this markdown file (section "tags-msrc21")')
@@ -258,6 +264,39 @@ class Bench:
             np.savez_compressed(self.out / 'cams' / f'{img_id}.walk.npz', walked=walked.astype(np.float16))
             write_png_atomic(d / f'{img_id}.png', tag_argmax(walked, c['tags'], t))
 
+    def step_crossimage(self):
+        """Superpixels of every train image with their features (colour, texture, position and
+        the CAM trunk's features), then hard EM over all of them at once (not resumable per image:
+        it reruns unless every mask is there)."""
+        from wsseg.logic.superpixels import superpixel_labels
+        from wsseg.refine.cross_image import cross_image_labels, pooled_scores, superpixel_features
+        opts, d = json.loads(self.args.cross_image), self.folder('crossimage')
+        ids = self.ids()
+        if all((d / f'{img_id}.png').is_file() for img_id in ids):
+            return
+        segs, feats, cams, tags, areas = [], [], [], [], []
+        bar = ProgressBar(self.n)
+        for i, img_id in enumerate(ids):
+            bar.update()
+            image = np.ascontiguousarray(self.sample(i)['inputs'].permute(1, 2, 0).numpy())
+            x = self._normalised(i)[None]
+            if opts['scale'] != 1:
+                x = F.interpolate(x, scale_factor=opts['scale'], mode='bilinear', align_corners=False)
+            deep = F.interpolate(self.model.trunk(x), image.shape[:2], mode='bilinear', align_corners=False)
+            seg = superpixel_labels(image, 'slic', dict(n_segments=opts['n_segments']))
+            seg = np.unique(seg, return_inverse=True)[1].reshape(seg.shape)      # labels 0..S-1
+            c = self.cams(img_id)
+            segs.append(seg)
+            feats.append(superpixel_features(image, seg, deep[0].numpy()))
+            cams.append(pooled_scores(seg, c['cams'].astype(np.float32)))
+            tags.append(c['tags'])
+            areas.append(np.bincount(seg.reshape(-1)))
+        print(f'[bench_tags] hard EM over {sum(len(f) for f in feats)} superpixels', flush=True)
+        labels = cross_image_labels(feats, cams, tags, areas, self.k, rounds=opts['rounds'], folds=opts['folds'],
+                                    cam_weight=opts['cam_weight'])
+        for img_id, seg, lab in zip(ids, segs, labels):
+            write_png_atomic(d / f'{img_id}.png', lab[seg].astype(np.uint8))
+
     def step_selftrain(self):
         """The stage-2 network on every train image (with its flip): ``masks/stage2`` its own
         argmax, ``masks/selftrain`` its argmax over the image's tags (the next round's masks)."""
@@ -298,7 +337,8 @@ class Bench:
         import matplotlib
         matplotlib.use('Agg')
         import matplotlib.pyplot as plt
-        names = [f for f in ('seeds', 'crf', 'superpixels', 'affinity') if (self.out / 'masks' / f).is_dir()]
+        names = [f for f in ('seeds', 'crf', 'superpixels', 'affinity', 'crossimage')
+                 if (self.out / 'masks' / f).is_dir()]
         cols = ['image', 'CAM (top tag)', *names, 'ground truth']
         pal = self.dataset.metainfo['palette']
         items = self.affinity_items()       # images that every step labelled

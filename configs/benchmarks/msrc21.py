@@ -41,7 +41,12 @@ rows += [
          method=f'stage 2 on {what}: partial CE + CRF loss', config='configs/msrc21/tags_stage2.py',
          extra_args=['--cfg-options', _masks + m])
     for m, what in (('seeds', 'CAM seeds'), ('crf', 'seeds + CRF'), ('superpixels', 'superpixel-pooled CAMs'),
-                    ('affinity', 'affinity random walk'))
+                    ('affinity', 'affinity random walk'),
+                    ('crossimage', 'the cross-image superpixel classifier\'s masks'))
+] + [
+    dict(name='msrc21_tags_stage2_crossimage_seed1', weak='tags (simulated)',
+         method='stage 2 on the cross-image superpixel classifier\'s masks: partial CE + CRF loss; training seed 1',
+         config='configs/msrc21/tags_stage2.py', extra_args=['--cfg-options', _masks + 'crossimage', 'randomness.seed=1'])
 ]
 # One round of self-training: the seeds row's network predicts every train image again, its
 # argmax over the image's tags is the next round's pseudo-mask (bench_tags step selftrain).

@@ -1,5 +1,5 @@
 """tools/bench_tags.py end to end on three real MSRC-21 train images, random weights: CAMs ->
-seeds -> one self-training round from a stage-2 network -> report. Scores are those of random
+seeds -> the cross-image superpixel classifier -> one self-training round from a stage-2 network -> report. Scores are those of random
 networks; what is checked is that every step writes one valid mask per image and the report
 scores each folder against the train masks."""
 from __future__ import annotations
@@ -32,16 +32,16 @@ def test_bench_tags_seeds_and_self_training_on_real_images(shared_data, tmp_path
     torch.save(MODELS.build(Config.fromfile(str(st2_cfg)).model).state_dict(), tmp_path / 'st2.pth')
     out = tmp_path / 'out'
     main([str(cam_cfg), '--checkpoint', str(tmp_path / 'cam.pth'), '--out', str(out), '--limit', '3',
-          '--scales', '0.6', '--steps', 'cams,seeds,selftrain,report', '--stage2-config', str(st2_cfg),
+          '--scales', '0.6', '--steps', 'cams,seeds,crossimage,selftrain,report', '--stage2-config', str(st2_cfg),
           '--stage2-checkpoint', str(tmp_path / 'st2.pth'), '--figures', str(tmp_path / 'fig'),
           '--section', 'tags-test'])
     results = json.loads((out / 'results.json').read_text())['masks']
-    assert {'stage1', 'seeds', 'stage2', 'selftrain'} <= set(results)
-    for name in ('seeds', 'stage2', 'selftrain'):
+    assert {'stage1', 'seeds', 'crossimage', 'stage2', 'selftrain'} <= set(results)
+    for name in ('seeds', 'crossimage', 'stage2', 'selftrain'):
         masks = sorted((out / 'masks' / name).glob('*.png'))
         assert len(masks) == 3, name
         assert 0 <= results[name]['mIoU'] <= 100
-    for png in sorted((out / 'masks' / 'selftrain').glob('*.png')):
+    for png in [*(out / 'masks' / 'selftrain').glob('*.png'), *(out / 'masks' / 'crossimage').glob('*.png')]:
         tags = np.load(out / 'cams' / f'{png.stem}.npz')['tags']
         mask = read_mask(png)
         assert set(np.unique(mask)) <= set(tags.tolist()) | {255}, png   # only the image's own tags

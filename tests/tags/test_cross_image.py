@@ -1,0 +1,99 @@
+"""The cross-image refinement: superpixel features on a real MSRC-21 image, and hard EM on a small
+case whose answer is known (a class that always comes with another, which CAMs confuse)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage.color import rgb2lab
+from skimage.segmentation import slic
+
+from wsseg.refine.cross_image import (AB_BINS, LBP_POINTS, cross_image_labels, pooled_scores,
+                                      superpixel_features)
+
+HAND = 3 + 3 + AB_BINS ** 2 + LBP_POINTS + 2 + 2     # Lab mean, std, ab histogram, LBP histogram, centre
+
+
+def test_superpixel_features_on_a_real_image(shared_data):
+    img = np.asarray(Image.open(shared_data / 'msrc21' / 'images' / 'train' / '4_28_s.png').convert('RGB'))
+    seg = slic(img, n_segments=100, start_label=0)
+    seg = np.unique(seg, return_inverse=True)[1].reshape(seg.shape)
+    deep = np.stack([np.full(seg.shape, 2.0), seg.astype(float)])       # known pooled values
+    f = superpixel_features(img, seg, deep)
+    s = seg.max() + 1
+    assert f.shape == (s, HAND + 2)
+    lab = rgb2lab(img)
+    for k in (0, s // 2, s - 1):
+        np.testing.assert_allclose(f[k, :3], lab[seg == k].mean(0), rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(f[:, 6:6 + AB_BINS ** 2].sum(1), 1, atol=1e-5)           # histograms
+    np.testing.assert_allclose(f[:, 6 + AB_BINS ** 2:HAND - 2].sum(1), 1, atol=1e-5)
+    assert (f[:, HAND - 2:HAND] >= 0).all() and (f[:, HAND - 2:HAND] <= 1).all()       # centre
+    np.testing.assert_allclose(f[:, HAND], 2.0, atol=1e-5)
+    np.testing.assert_allclose(f[:, HAND + 1], np.arange(s), atol=1e-4)
+    with pytest.raises(ValueError, match='deep features'):
+        superpixel_features(img, seg, deep[:, :10])
+    with pytest.raises(ValueError, match='segments'):
+        superpixel_features(img, seg[:10], None)
+
+
+def test_pooled_scores_is_the_mean_per_superpixel():
+    seg = np.array([[0, 0, 1], [2, 2, 1]])
+    scores = np.array([[[1., 3., 5.], [2., 4., 7.]], [[0., 0., 1.], [1., 1., 1.]]])
+    np.testing.assert_allclose(pooled_scores(seg, scores), [[2, 0], [6, 1], [3, 1]])
+
+
+def _toy(seed: int = 0):
+    """Classes 0 'sheep', 1 'grass', 2 'road', as 2-D feature clusters. 20 images tagged
+    {sheep, grass}: 3 sheep and 7 grass superpixels, whose CAM calls 4 of the grass ones sheep
+    (sheep never come without grass). 40 images tagged {grass, road}: 7 grass, 3 road, CAM right."""
+    rng = np.random.default_rng(seed)
+    centre = np.array([[3.0, 0.0], [0.0, 3.0], [-3.0, -3.0]])
+    feats, cams, tags, truth = [], [], [], []
+    for i in range(60):
+        if i < 20:
+            t, y = np.array([0, 1]), np.array([0] * 3 + [1] * 7)
+            wrong = np.isin(np.arange(10), [3, 4, 5, 6])           # grass the CAM calls sheep
+            cam = np.where(((y == 0) | wrong)[:, None], [0.9, 0.3], [0.3, 0.9])
+        else:
+            t, y = np.array([1, 2]), np.array([1] * 7 + [2] * 3)
+            cam = np.where((y == 1)[:, None], [0.9, 0.2], [0.2, 0.9])
+        feats.append((centre[y] + 0.7 * rng.standard_normal((10, 2))).astype(np.float32))
+        cams.append(cam.astype(np.float32))
+        tags.append(t)
+        truth.append(y)
+    return feats, cams, tags, [np.full(10, 50) for _ in range(60)], truth
+
+
+def _accuracy(labels, truth) -> float:
+    return float(np.mean(np.concatenate(labels) == np.concatenate(truth)))
+
+
+def test_hard_em_corrects_a_class_that_the_cam_confuses_with_its_companion():
+    feats, cams, tags, areas, truth = _toy()
+    start = cross_image_labels(feats, cams, tags, areas, num_classes=3, rounds=0)
+    assert _accuracy(start, truth) == pytest.approx(1 - 20 * 4 / 600)       # the CAM's own labels
+    labels = cross_image_labels(feats, cams, tags, areas, num_classes=3, rounds=5, folds=2)
+    for lab, t in zip(labels, tags):
+        assert set(lab.tolist()) <= set(t.tolist())                          # only the image's tags
+    sheep_images = np.concatenate(labels[:20]), np.concatenate(truth[:20])
+    assert np.mean(sheep_images[0] == sheep_images[1]) > 0.95, 'grass in the sheep images stays sheep'
+    assert _accuracy(labels, truth) > 0.97
+
+
+def test_every_tag_keeps_a_superpixel():
+    feats, cams, tags, areas, _ = _toy()
+    cams[0] = np.tile([0.9, 0.1], (10, 1)).astype(np.float32)     # image 0's CAM sees no grass at all
+    feats[0] = np.tile(feats[0][:1], (10, 1))                      # and all its superpixels look alike
+    labels = cross_image_labels(feats, cams, tags, areas, num_classes=3, rounds=2)
+    assert set(labels[0].tolist()) == {0, 1}
+
+
+def test_bad_input_names_the_image():
+    feats, cams, tags, areas, _ = _toy()
+    tags[5] = np.array([], np.int64)
+    with pytest.raises(ValueError, match='image 5 has no tags'):
+        cross_image_labels(feats, cams, tags, areas, num_classes=3)
+    feats, cams, tags, areas, _ = _toy()
+    cams[7] = cams[7][:, :1]
+    with pytest.raises(ValueError, match='image 7'):
+        cross_image_labels(feats, cams, tags, areas, num_classes=3)
