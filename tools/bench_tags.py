@@ -57,6 +57,7 @@ from wsseg.utils.io import read_mask, write_png_atomic  # noqa: E402
 from wsseg.utils.setup_env import register_all_modules  # noqa: E402
 
 STEPS = ('cams', 'seeds', 'crf', 'superpixels', 'affinity', 'crossimage', 'selftrain', 'report')
+CROSS_IMAGE = dict(n_segments=300, scale=1.0, rounds=5, folds=2, cam_weight=0.5)
 THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
 FOLDERS = ('stage1', 'cam_argmax', 'seeds', 'crf', 'superpixels', 'affinity', 'crossimage', 'stage2', 'selftrain')
 TITLES = dict(stage1='stage 1: the classifier\'s own CAM argmax (its training scale, no flip)',
@@ -83,9 +84,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='JSON options of wsseg.refine.crf.refine_mask')
     p.add_argument('--superpixels', default='{"method": "slic", "params": {"n_segments": 300}}')
     p.add_argument('--affinity', default='{"radius": 5, "beta": 8, "n_iters": 64, "epochs": 1}')
-    p.add_argument('--cross-image', default='{"n_segments": 300, "scale": 1.0, "rounds": 5, "folds": 2, '
-                   '"cam_weight": 0.5}', help='JSON: SLIC superpixels, trunk input scale and hard-EM options of '
-                   'wsseg.refine.cross_image.cross_image_labels')
+    p.add_argument('--cross-image', default='{}',
+                   help=f'JSON overriding {CROSS_IMAGE}: SLIC superpixels, trunk input scale and the hard-EM '
+                        'options of wsseg.refine.cross_image.cross_image_labels')
     p.add_argument('--stage2-config', help='selftrain: the stage-2 network config (e.g. configs/msrc21/tags_stage2.py)')
     p.add_argument('--stage2-checkpoint', help='selftrain: its trained checkpoint')
     p.add_argument('--doc', help='write the report into this markdown file (section "tags-msrc21")')
@@ -270,7 +271,11 @@ class Bench:
         it reruns unless every mask is there)."""
         from wsseg.logic.superpixels import superpixel_labels
         from wsseg.refine.cross_image import cross_image_labels, pooled_scores, superpixel_features
-        opts, d = json.loads(self.args.cross_image), self.folder('crossimage')
+        opts = {**CROSS_IMAGE, **json.loads(self.args.cross_image)}
+        if set(opts) - set(CROSS_IMAGE):
+            raise SystemExit(f'--cross-image: unknown keys {sorted(set(opts) - set(CROSS_IMAGE))}; '
+                             f'it takes {sorted(CROSS_IMAGE)}')
+        d = self.folder('crossimage')
         ids = self.ids()
         if all((d / f'{img_id}.png').is_file() for img_id in ids):
             return

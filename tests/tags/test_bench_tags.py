@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from mmengine.config import Config
 
@@ -34,7 +35,7 @@ def test_bench_tags_seeds_and_self_training_on_real_images(shared_data, tmp_path
     main([str(cam_cfg), '--checkpoint', str(tmp_path / 'cam.pth'), '--out', str(out), '--limit', '3',
           '--scales', '0.6', '--steps', 'cams,seeds,crossimage,selftrain,report', '--stage2-config', str(st2_cfg),
           '--stage2-checkpoint', str(tmp_path / 'st2.pth'), '--figures', str(tmp_path / 'fig'),
-          '--section', 'tags-test'])
+          '--section', 'tags-test', '--cross-image', '{"rounds": 2}'])
     results = json.loads((out / 'results.json').read_text())['masks']
     assert {'stage1', 'seeds', 'crossimage', 'stage2', 'selftrain'} <= set(results)
     for name in ('seeds', 'crossimage', 'stage2', 'selftrain'):
@@ -46,3 +47,12 @@ def test_bench_tags_seeds_and_self_training_on_real_images(shared_data, tmp_path
         mask = read_mask(png)
         assert set(np.unique(mask)) <= set(tags.tolist()) | {255}, png   # only the image's own tags
     assert (tmp_path / 'fig' / 'tags_test_pseudo_masks.png').is_file()
+
+
+def test_bench_tags_names_an_unknown_cross_image_option(shared_data, tmp_path):
+    cam_cfg = tmp_path / 'cam.py'
+    cam_cfg.write_text(f"_base_ = ['{REPO / 'configs/cam/msrc21_tags_cam.py'}']\n"
+                       f"train_dataloader = dict(dataset=dict(data_root='{shared_data / 'msrc21'}'))\n")
+    with pytest.raises(SystemExit, match="unknown keys \\['round'\\]"):
+        main([str(cam_cfg), '--checkpoint', str(tmp_path / 'none.pth'), '--out', str(tmp_path / 'out'),
+              '--limit', '2', '--steps', 'crossimage', '--cross-image', '{"round": 3}'])
