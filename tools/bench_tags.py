@@ -270,7 +270,8 @@ class Bench:
         the CAM trunk's features), then hard EM over all of them at once (not resumable per image:
         it reruns unless every mask is there)."""
         from wsseg.logic.superpixels import superpixel_labels
-        from wsseg.refine.cross_image import cross_image_labels, pooled_scores, superpixel_features
+        from wsseg.refine.cross_image import cross_image_labels, superpixel_features
+        from wsseg.refine.superpixels import segment_means
         opts = {**CROSS_IMAGE, **json.loads(self.args.cross_image)}
         if set(opts) - set(CROSS_IMAGE):
             raise SystemExit(f'--cross-image: unknown keys {sorted(set(opts) - set(CROSS_IMAGE))}; '
@@ -293,7 +294,7 @@ class Bench:
             c = self.cams(img_id)
             segs.append(seg)
             feats.append(superpixel_features(image, seg, deep[0].numpy()))
-            cams.append(pooled_scores(seg, c['cams'].astype(np.float32)))
+            cams.append(segment_means(seg, c['cams'].reshape(len(c['tags']), -1).T).astype(np.float32))
             tags.append(c['tags'])
             areas.append(np.bincount(seg.reshape(-1)))
         print(f'[bench_tags] hard EM over {sum(len(f) for f in feats)} superpixels', flush=True)

@@ -8,8 +8,8 @@ from PIL import Image
 from skimage.color import rgb2lab
 from skimage.segmentation import slic
 
-from wsseg.refine.cross_image import (AB_BINS, LBP_POINTS, cross_image_labels, pooled_scores,
-                                      superpixel_features)
+from wsseg.refine.cross_image import AB_BINS, LBP_POINTS, cross_image_labels, superpixel_features
+from wsseg.refine.superpixels import segment_means
 
 HAND = 3 + 3 + AB_BINS ** 2 + LBP_POINTS + 2 + 2     # Lab mean, std, ab histogram, LBP histogram, centre
 
@@ -36,10 +36,10 @@ def test_superpixel_features_on_a_real_image(shared_data):
         superpixel_features(img, seg[:10], None)
 
 
-def test_pooled_scores_is_the_mean_per_superpixel():
+def test_segment_means_is_the_mean_per_superpixel():
     seg = np.array([[0, 0, 1], [2, 2, 1]])
     scores = np.array([[[1., 3., 5.], [2., 4., 7.]], [[0., 0., 1.], [1., 1., 1.]]])
-    np.testing.assert_allclose(pooled_scores(seg, scores), [[2, 0], [6, 1], [3, 1]])
+    np.testing.assert_allclose(segment_means(seg, scores.reshape(2, -1).T), [[2, 0], [6, 1], [3, 1]])
 
 
 def _toy(seed: int = 0):

@@ -27,6 +27,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from wsseg.refine.superpixels import segment_means
+
 AB_BINS = 4          # ab histogram: AB_BINS x AB_BINS cells over a, b in [-64, 64)
 LBP_POINTS = 8       # uniform LBP of radius 1: LBP_POINTS + 2 codes
 
@@ -55,15 +57,15 @@ def superpixel_features(image: np.ndarray, segments: np.ndarray,
         raise ValueError(f'superpixel_features: deep features must be (D, {image.shape[0]}, {image.shape[1]}), '
                          f'got {np.asarray(deep).shape}')
     h, w = segments.shape
-    s = int(segments.max()) + 1
     seg = segments.reshape(-1)
-    count = np.maximum(np.bincount(seg, minlength=s), 1).astype(np.float64)
+    s = int(seg.max()) + 1
 
     def mean(values: np.ndarray) -> np.ndarray:          # (N, C) -> (S, C)
-        return np.stack([np.bincount(seg, weights=v, minlength=s) for v in values.T], 1) / count[:, None]
+        return segment_means(seg, values)
 
     def histogram(codes: np.ndarray, n: int) -> np.ndarray:  # (N,) ints in [0, n) -> (S, n), rows sum to 1
-        return np.bincount(seg * n + codes, minlength=s * n).reshape(s, n) / count[:, None]
+        counts = np.bincount(seg * n + codes, minlength=s * n).reshape(s, n)
+        return counts / np.maximum(counts.sum(1, keepdims=True), 1)
 
     lab = rgb2lab(image).reshape(-1, 3)
     m = mean(lab)
@@ -80,15 +82,6 @@ def superpixel_features(image: np.ndarray, segments: np.ndarray,
         deep = np.asarray(deep, np.float32)
         parts.append(mean(deep.reshape(deep.shape[0], -1).T))
     return np.concatenate(parts, 1).astype(np.float32)
-
-
-def pooled_scores(segments: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Mean of each (T, H, W) score map over each superpixel: (S, T)."""
-    seg = np.asarray(segments, np.int64).reshape(-1)
-    s = int(seg.max()) + 1
-    count = np.maximum(np.bincount(seg, minlength=s), 1).astype(np.float64)
-    return np.stack([np.bincount(seg, weights=c.reshape(-1), minlength=s) / count
-                     for c in np.asarray(scores, np.float64)], 1).astype(np.float32)
 
 
 def _fit(x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, num_classes: int, steps: int,

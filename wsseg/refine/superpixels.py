@@ -13,6 +13,16 @@ from wsseg.logic.superpixels import superpixel_labels
 from wsseg.structures import IGNORE
 
 
+def segment_means(segments: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mean of (N, C) per-pixel ``values`` over each label of the (N,) ``segments`` (ints 0..S-1):
+    (S, C) float64; a label with no pixel gets 0."""
+    seg = np.asarray(segments, np.int64).reshape(-1)
+    s = int(seg.max()) + 1
+    count = np.maximum(np.bincount(seg, minlength=s), 1).astype(np.float64)
+    return np.stack([np.bincount(seg, weights=v, minlength=s) for v in np.asarray(values, np.float64).T], 1) \
+        / count[:, None]
+
+
 def pool_scores(segments: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """Mean of each (C, H, W) score map over each superpixel of ``segments`` (H, W), broadcast
     back to the pixels: every pixel of a superpixel gets the same C scores."""
@@ -21,9 +31,8 @@ def pool_scores(segments: np.ndarray, scores: np.ndarray) -> np.ndarray:
         raise ValueError(f'pool_scores: need segments (H, W) and scores (C, H, W) of the same H, W, '
                          f'got {segments.shape} and {scores.shape}')
     _, inv = np.unique(segments.reshape(-1), return_inverse=True)
-    count = np.bincount(inv).astype(np.float64)
-    pooled = np.stack([np.bincount(inv, weights=s.reshape(-1)) / count for s in scores])
-    return pooled[:, inv].reshape(scores.shape).astype(np.float32)
+    pooled = segment_means(inv, scores.reshape(scores.shape[0], -1).T)
+    return pooled[inv].T.reshape(scores.shape).astype(np.float32)
 
 
 def refine_superpixels(image: np.ndarray, scores: np.ndarray, labels: np.ndarray,
