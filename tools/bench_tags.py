@@ -227,8 +227,9 @@ class Bench:
             mask, _ = refine_superpixels(image, c['cams'].astype(np.float32), c['tags'], threshold=t, **opts)
             write_png_atomic(d / f'{img_id}.png', mask)
 
-    def _normalised(self, i: int) -> torch.Tensor:
-        r = self.sample(i)
+    def _normalised(self, i: int, r: dict | None = None) -> torch.Tensor:
+        """Train image ``i`` (or its already loaded sample ``r``) as the classifier's input."""
+        r = self.sample(i) if r is None else r
         x = self.model.data_preprocessor(dict(inputs=[r['inputs']], data_samples=[r['data_samples']]))['inputs'][0]
         h, w = r['data_samples'].img_shape
         return x[:, :h, :w]
@@ -284,8 +285,9 @@ class Bench:
         bar = ProgressBar(self.n)
         for i, img_id in enumerate(ids):
             bar.update()
-            image = np.ascontiguousarray(self.sample(i)['inputs'].permute(1, 2, 0).numpy())
-            x = self._normalised(i)[None]
+            r = self.sample(i)
+            image = np.ascontiguousarray(r['inputs'].permute(1, 2, 0).numpy())
+            x = self._normalised(i, r)[None]
             if opts['scale'] != 1:
                 x = F.interpolate(x, scale_factor=opts['scale'], mode='bilinear', align_corners=False)
             deep = F.interpolate(self.model.trunk(x), image.shape[:2], mode='bilinear', align_corners=False)
