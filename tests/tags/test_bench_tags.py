@@ -1,6 +1,6 @@
 """tools/bench_tags.py end to end on three real MSRC-21 train images, random weights: CAMs ->
-seeds -> the cross-image superpixel classifier -> one self-training round from a stage-2 network -> report. Scores are those of random
-networks; what is checked is that every step writes one valid mask per image and the report
+seeds -> the cross-image superpixel classifier -> one self-training round from a stage-2
+network -> report. Scores are those of random networks; what is checked is that every step writes one valid mask per image and the report
 scores each folder against the train masks."""
 from __future__ import annotations
 

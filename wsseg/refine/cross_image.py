@@ -13,8 +13,9 @@ methods on MSRC-21 (Vezhnevets & Buhmann, CVPR 2010/2011), made small:
    the current labels against all K classes (so a green superpixel labelled "grass" in a cow
    image argues against "sheep" for green superpixels in sheep images); each superpixel then
    takes the tag of its own image that the classifier (plus ``cam_weight`` x the log pooled CAM)
-   ranks first, and every tag of an image keeps at least one superpixel. Images are split into ``folds``: a superpixel
-   is relabelled by a classifier that did not train on its image, so it cannot just repeat it.
+   ranks first, and every tag of an image keeps at least one superpixel. Images are split into
+   ``folds``: a superpixel is relabelled by a classifier that did not train on its image, so it
+   cannot just repeat it.
 
 Everything here is numpy / torch on the CPU; the train set's superpixels (some 10^5 rows) fit in
 memory at once.
