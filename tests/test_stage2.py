@@ -88,3 +88,35 @@ def test_stage2_resumes(folder, tmp_path):
     runner = build_runner(parse_args([str(cfg), '--work-dir', str(work), '--resume']))
     runner.train()
     assert runner.iter == 4
+
+
+def test_trained_stage2_predicts_logits_for_self_training(folder, tmp_path):
+    """The mmseg network tools/train.py wrote, loaded back as a predictor: full-size logits whose
+    argmax is mmseg's own prediction, and a flip average that is mirror-symmetric. A missing file
+    or one of another head is an error naming the file."""
+    import torch
+    from mmseg.apis import inference_model
+
+    from tools.train import build_runner, parse_args
+    from wsseg.stage2.predict import load_mmseg_segmentor, mmseg_logits
+    from wsseg.utils.io import read_image
+    work = tmp_path / 'dl'
+    cfg = stage2_cfg(folder, work, 'deeplabv3plus_r18.py', iters=2)
+    build_runner(parse_args([str(cfg), '--work-dir', str(work)])).train()
+    with pytest.raises(FileNotFoundError, match='iter_9.pth'):
+        load_mmseg_segmentor(str(cfg), work / 'iter_9.pth')
+    other = Config.fromfile(str(cfg))
+    other.model.decode_head.num_classes = 7                  # another head: must not load silently
+    with pytest.raises(FileNotFoundError, match=r'iter_2.pth: stage-2 checkpoint does not fit.*shape mismatches 2'):
+        load_mmseg_segmentor(other, work / 'iter_2.pth')
+    net = load_mmseg_segmentor(str(cfg), work / 'iter_2.pth', device='cpu')
+    img = sorted((folder / 'images' / 'train').glob('*.png'))[0]
+    plain = mmseg_logits(net, img, flip=False)
+    assert plain.shape == (len(CLASSES), 64, 64)
+    own = inference_model(net, np.ascontiguousarray(read_image(img)[..., ::-1])).pred_sem_seg.data[0]
+    assert torch.equal(plain.argmax(0), own)
+    mirrored = tmp_path / 'mirrored.png'
+    write_png_atomic(mirrored, np.ascontiguousarray(read_image(img)[:, ::-1]))
+    both = mmseg_logits(net, img)
+    assert torch.allclose(mmseg_logits(net, mirrored), both.flip(-1), atol=1e-4)
+    assert not torch.allclose(both, plain, atol=1e-4)

@@ -21,7 +21,9 @@ Steps (each resumable; later steps read what earlier ones wrote under ``--out``)
   (:mod:`wsseg.refine.cross_image`; ``masks/crossimage``, every superpixel decided);
 - ``selftrain``: the trained stage-2 network (``--stage2-config``, ``--stage2-checkpoint``) on every
   train image: its own argmax (``masks/stage2``) and its argmax over the image's tags
-  (``masks/selftrain``), the pseudo-masks of one round of self-training;
+  (``masks/selftrain``), the pseudo-masks of one round of self-training (``--selftrain-name N``:
+  ``masks/stage2_N``, ``masks/selftrain_N``; the network may be a wsseg or an mmseg one); with
+  ``--agree-with F`` also ``masks/agree[_N]``, the masks of ``F`` where the two agree (255 elsewhere);
 - ``report``: every mask folder against the train masks (``results.json``), a per-class table,
   pictures (image | CAM | seeds | refined | GT) and the markdown section of ``--doc``.
 
@@ -59,7 +61,8 @@ from wsseg.utils.setup_env import register_all_modules  # noqa: E402
 STEPS = ('cams', 'seeds', 'crf', 'superpixels', 'affinity', 'crossimage', 'selftrain', 'report')
 CROSS_IMAGE = dict(n_segments=300, scale=1.0, rounds=5, folds=2, cam_weight=0.5)
 THRESHOLDS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7)
-FOLDERS = ('stage1', 'cam_argmax', 'seeds', 'crf', 'superpixels', 'affinity', 'crossimage', 'stage2', 'selftrain')
+FOLDERS = ('stage1', 'cam_argmax', 'seeds', 'crf', 'superpixels', 'affinity', 'crossimage', 'stage2', 'selftrain',
+           'agree')
 TITLES = dict(stage1='stage 1: the classifier\'s own CAM argmax (its training scale, no flip)',
               cam_argmax='CAM argmax over --scales, each with its flip (no threshold)',
               seeds='seeds: that CAM argmax, calibrated threshold',
@@ -67,7 +70,16 @@ TITLES = dict(stage1='stage 1: the classifier\'s own CAM argmax (its training sc
               affinity='(c) learned affinity + random walk + threshold',
               crossimage='(d) cross-image superpixel classifier (hard EM over all train images)',
               stage2="the stage-2 network's own prediction (with flip)",
-              selftrain="self-training masks: the stage-2 prediction over the image's tags")
+              selftrain="self-training masks: the stage-2 prediction over the image's tags",
+              agree='its training masks where the self-training masks agree, undecided elsewhere')
+
+
+def title(name: str) -> str:
+    """The report's row title of a mask folder (``stage2_N`` / ``selftrain_N``: round from network N)."""
+    if name in TITLES:
+        return TITLES[name]
+    kind, _, net = name.partition('_')
+    return f"{TITLES[kind]} ({net} network)"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -89,6 +101,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'options of wsseg.refine.cross_image.cross_image_labels')
     p.add_argument('--stage2-config', help='selftrain: the stage-2 network config (e.g. configs/msrc21/tags_stage2.py)')
     p.add_argument('--stage2-checkpoint', help='selftrain: its trained checkpoint')
+    p.add_argument('--selftrain-name', default='',
+                   help='selftrain: write masks/stage2_NAME and masks/selftrain_NAME (a round from another '
+                        'stage-2 network, e.g. the mmseg DeepLabV3+ on the crossimage masks)')
+    p.add_argument('--agree-with', default='',
+                   help='selftrain: also write masks/agree[_NAME]: the pixels where this mask folder (the '
+                        "network's training masks, e.g. crossimage) and the self-training masks agree, 255 elsewhere")
     p.add_argument('--doc', help='write the report into this markdown file (section "tags-msrc21")')
     p.add_argument('--section', default='tags-msrc21')
     p.add_argument('--figures', default='docs/figures', help='folder of the report pictures (named after --section)')
@@ -307,25 +325,46 @@ class Bench:
 
     def step_selftrain(self):
         """The stage-2 network on every train image (with its flip): ``masks/stage2`` its own
-        argmax, ``masks/selftrain`` its argmax over the image's tags (the next round's masks)."""
-        from wsseg.pseudo.self_training import segment_logits, tag_restricted_labels
+        argmax, ``masks/selftrain`` its argmax over the image's tags (the next round's masks).
+        With ``--selftrain-name N`` the folders are ``stage2_N`` and ``selftrain_N``; with
+        ``--agree-with F``, ``agree[_N]`` keeps the pixels where ``masks/F`` and ``selftrain`` agree. The network
+        is a wsseg one or an mmseg one (``default_scope = 'mmseg'``: DeepLabV3+, Mask2Former)."""
+        from wsseg.pseudo.self_training import agreement, segment_logits, tag_restricted_labels
         if not (self.args.stage2_config and self.args.stage2_checkpoint):
             raise SystemExit('step selftrain needs --stage2-config and --stage2-checkpoint')
         cfg = Config.fromfile(self.args.stage2_config)
-        net = MODELS.build(cfg.model)
-        net.load_state_dict(load_state_dict_file(self.args.stage2_checkpoint, 'wsseg'))
-        net.eval()
-        own, d = self.folder('stage2'), self.folder('selftrain')
+        suffix = f'_{self.args.selftrain_name}' if self.args.selftrain_name else ''
+        own, d = self.folder('stage2' + suffix), self.folder('selftrain' + suffix)
+        src = self.out / 'masks' / self.args.agree_with if self.args.agree_with else None
+        agree = self.folder('agree' + suffix) if src else d
+        if src and not src.is_dir():
+            raise SystemExit(f'--agree-with {self.args.agree_with}: no folder {src}; run its step first')
+        if cfg.get('default_scope') == 'mmseg':
+            from wsseg.stage2.predict import load_mmseg_segmentor, mmseg_logits
+            net = load_mmseg_segmentor(cfg, self.args.stage2_checkpoint, device='cpu')
+
+            def predict(i):
+                return mmseg_logits(net, self.dataset.get_data_info(i)['img_path'])
+        else:
+            net = MODELS.build(cfg.model)
+            net.load_state_dict(load_state_dict_file(self.args.stage2_checkpoint, 'wsseg'))
+            net.eval()
+
+            def predict(i):
+                r = self.sample(i)
+                x = net.data_preprocessor(dict(inputs=[r['inputs']], data_samples=[r['data_samples']]))['inputs']
+                return segment_logits(net.net, x, tuple(r['data_samples'].img_shape))[0]
         bar = ProgressBar(self.n)
         for i, img_id in enumerate(self.ids()):
             bar.update()
-            if (d / f'{img_id}.png').is_file() and (own / f'{img_id}.png').is_file():
+            if all((f / f'{img_id}.png').is_file() for f in (own, d, agree)):
                 continue
-            r = self.sample(i)
-            x = net.data_preprocessor(dict(inputs=[r['inputs']], data_samples=[r['data_samples']]))['inputs']
-            logits = segment_logits(net.net, x, tuple(r['data_samples'].img_shape))[0]
+            logits = predict(i)
+            labels = tag_restricted_labels(logits, self.cams(img_id)['tags'])
             write_png_atomic(own / f'{img_id}.png', logits.argmax(0).to(torch.uint8).numpy())
-            write_png_atomic(d / f'{img_id}.png', tag_restricted_labels(logits, self.cams(img_id)['tags']))
+            write_png_atomic(d / f'{img_id}.png', labels)
+            if src:
+                write_png_atomic(agree / f'{img_id}.png', agreement(read_mask(src / f'{img_id}.png', self.k), labels))
 
     # ------------------------------------------------------------------ report
     def score(self, name: str, items: list[tuple[int, str]] | None = None) -> dict | None:
@@ -371,12 +410,21 @@ class Bench:
         fig.savefig(path, dpi=90)
         plt.close(fig)
 
+    def mask_folders(self) -> list[str]:
+        """FOLDERS, then the named self-training rounds found (``stage2_N``, ``selftrain_N``, ``agree_N``)."""
+        d = self.out / 'masks'
+        kinds = ('stage2', 'selftrain', 'agree')
+        extra = [p.name for p in d.iterdir() if p.is_dir() and p.name.partition('_')[0] in kinds
+                 and p.name.partition('_')[2]] if d.is_dir() else []
+        extra.sort(key=lambda n: (n.partition('_')[2], kinds.index(n.partition('_')[0])))
+        return list(FOLDERS) + extra
+
     def step_report(self):
-        results = {name: s for name in FOLDERS if (s := self.score(name)) is not None}
+        results = {name: s for name in self.mask_folders() if (s := self.score(name)) is not None}
         subset = {}
         if self.args.affinity_every > 1:
             items = self.affinity_items()
-            subset = {name: s for name in FOLDERS if (s := self.score(name, items)) is not None}
+            subset = {name: s for name in self.mask_folders() if (s := self.score(name, items)) is not None}
         seeds = json.loads((self.out / 'seeds.json').read_text()) if (self.out / 'seeds.json').is_file() else {}
         (self.out / 'results.json').write_text(json.dumps(dict(masks=results, affinity_subset=subset, seeds=seeds), indent=1))
         stem = Path(self.args.figures) / self.args.section.replace('-', '_')
@@ -409,14 +457,14 @@ class Bench:
                  f"(scales {seeds.get('scales')}, with flips).", '',
                  '| pseudo-mask | mIoU | mAcc | aAcc | decided-pixel mIoU | decided |', '|---|---|---|---|---|---|']
         for name, s in results.items():
-            lines.append(f"| {TITLES[name]} | {s['mIoU']:.2f} | {s['mAcc']:.2f} | {s['aAcc']:.2f} | "
+            lines.append(f"| {title(name)} | {s['mIoU']:.2f} | {s['mAcc']:.2f} | {s['aAcc']:.2f} | "
                          f"{s['mIoU_decided']:.2f} | {s['decided']:.1f}% |")
         if subset:
             lines += ['', f'On the {len(self.affinity_items())} train images the affinity step ran on '
                       f'(one in {self.args.affinity_every}, for CPU time):', '',
                       '| pseudo-mask | mIoU | mAcc | aAcc | decided-pixel mIoU | decided |', '|---|---|---|---|---|---|']
             for name, s in subset.items():
-                lines.append(f"| {TITLES[name]} | {s['mIoU']:.2f} | {s['mAcc']:.2f} | {s['aAcc']:.2f} | "
+                lines.append(f"| {title(name)} | {s['mIoU']:.2f} | {s['mAcc']:.2f} | {s['aAcc']:.2f} | "
                              f"{s['mIoU_decided']:.2f} | {s['decided']:.1f}% |")
         if seeds.get('table'):
             lines += ['', 'Threshold calibration (multi-scale CAMs, train):', '',

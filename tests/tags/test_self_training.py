@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from wsseg.pseudo.self_training import segment_logits, tag_restricted_labels
+from wsseg.pseudo.self_training import agreement, segment_logits, tag_restricted_labels
 
 
 def test_restricted_argmax_picks_the_best_tag_not_the_best_class():
@@ -43,3 +43,11 @@ def test_segment_logits_average_the_flip_and_crop_the_padding():
     assert plain[0, 0, 0, -1] > plain[0, 0, 0, 0]
     out = segment_logits(Net(), x, (4, 8))      # the ramp and its mirror average to a constant
     assert torch.allclose(out, torch.full_like(out, 1.5))
+
+
+def test_agreement_keeps_only_the_shared_labels():
+    a = np.array([[1, 2, 255], [3, 3, 0]], np.uint8)
+    b = np.array([[1, 0, 255], [3, 2, 0]], np.uint8)
+    assert agreement(a, b).tolist() == [[1, 255, 255], [3, 255, 0]]
+    with pytest.raises(ValueError, match='shapes'):
+        agreement(a, b[:, :2])

@@ -36,3 +36,11 @@ def tag_restricted_labels(logits: torch.Tensor, tags: Sequence[int], threshold: 
     if int(tags.max()) >= logits.shape[0] or int(tags.min()) < 0:
         raise ValueError(f'tag_restricted_labels: tags {tags.tolist()} outside the {logits.shape[0]} classes')
     return tag_argmax(logits[tags].float().softmax(0).numpy(), tags.numpy(), threshold)
+
+
+def agreement(labels: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """``labels`` where ``other`` gives the same class, 255 (undecided) elsewhere: the pixels two
+    pseudo-labellers (e.g. the refined masks and the stage-2 network trained on them) agree on."""
+    if labels.shape != other.shape:
+        raise ValueError(f'agreement: masks of shapes {labels.shape} and {other.shape}')
+    return np.where(labels == other, labels, 255).astype(np.uint8)
