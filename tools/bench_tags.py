@@ -288,9 +288,7 @@ class Bench:
         """Superpixels of every train image with their features (colour, texture, position and
         the CAM trunk's features), then hard EM over all of them at once (not resumable per image:
         it reruns unless every mask is there)."""
-        from wsseg.logic.superpixels import superpixel_labels
-        from wsseg.refine.cross_image import cross_image_labels, superpixel_features
-        from wsseg.refine.superpixels import segment_means
+        from wsseg.refine.cross_image import cross_image_labels, dense_trunk_features, image_superpixels
         opts = {**CROSS_IMAGE, **json.loads(self.args.cross_image)}
         if set(opts) - set(CROSS_IMAGE):
             raise SystemExit(f'--cross-image: unknown keys {sorted(set(opts) - set(CROSS_IMAGE))}; '
@@ -305,18 +303,14 @@ class Bench:
             bar.update()
             r = self.sample(i)
             image = np.ascontiguousarray(r['inputs'].permute(1, 2, 0).numpy())
-            x = self._normalised(i, r)[None]
-            if opts['scale'] != 1:
-                x = F.interpolate(x, scale_factor=opts['scale'], mode='bilinear', align_corners=False)
-            deep = F.interpolate(self.model.trunk(x), image.shape[:2], mode='bilinear', align_corners=False)
-            seg = superpixel_labels(image, 'slic', dict(n_segments=opts['n_segments']))
-            seg = np.unique(seg, return_inverse=True)[1].reshape(seg.shape)      # labels 0..S-1
+            deep = dense_trunk_features(self.model.trunk, self._normalised(i, r)[None], image.shape[:2], opts['scale'])
             c = self.cams(img_id)
-            segs.append(seg)
-            feats.append(superpixel_features(image, seg, deep[0].numpy()))
-            cams.append(segment_means(seg, c['cams'].reshape(len(c['tags']), -1).T).astype(np.float32))
+            sp = image_superpixels(image, c['cams'].astype(np.float32), deep, opts['n_segments'])
+            segs.append(sp['segments'])
+            feats.append(sp['features'])
+            cams.append(sp['cams'])
             tags.append(c['tags'])
-            areas.append(np.bincount(seg.reshape(-1)))
+            areas.append(sp['areas'])
         print(f'[bench_tags] hard EM over {sum(len(f) for f in feats)} superpixels', flush=True)
         labels = cross_image_labels(feats, cams, tags, areas, self.k, rounds=opts['rounds'], folds=opts['folds'],
                                     cam_weight=opts['cam_weight'])

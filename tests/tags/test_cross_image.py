@@ -97,3 +97,70 @@ def test_bad_input_names_the_image():
     cams[7] = cams[7][:, :1]
     with pytest.raises(ValueError, match='image 7'):
         cross_image_labels(feats, cams, tags, areas, num_classes=3)
+
+
+def _msrc_train(shared_data, n: int, tags_source: dict | None = None):
+    from wsseg.datasets.msrc21 import MSRC21Dataset
+    from wsseg.datasets.transforms import LoadImage, LoadMask, PackSegInputs
+    from wsseg.weak.base import LoadWeakLabels
+    return MSRC21Dataset(str(shared_data / 'msrc21'), split='train', indices=n, pipeline=[
+        LoadImage(), LoadMask(), LoadWeakLabels([tags_source or dict(type='Tags', simulate=True)]),
+        PackSegInputs(target='none')])
+
+
+def test_cross_image_labeller_labels_a_dataset_and_resumes(shared_data, tmp_path):
+    """The pipeline labeller of (d) on 4 real train images (random CAM weights): one mask per image,
+    only the image's own tags, every tag kept; a second run finds them done; a lost mask is
+    written again from the cached first pass."""
+    import torch
+
+    from wsseg.models.cam_classifier import CamClassifier
+    from wsseg.pseudo.cross_image import CACHE, CrossImageCamLabeller
+    from wsseg.utils.io import read_mask
+    ds = _msrc_train(shared_data, 4)
+    torch.manual_seed(0)
+    lab = CrossImageCamLabeller(CamClassifier(num_classes=21), scales=(0.5,), flip=False, n_segments=60,
+                                rounds=2, folds=2, device='cpu')
+    with pytest.raises(TypeError, match='whole dataset'):
+        lab.label(ds[0])
+    out = tmp_path / 'masks'
+    report = lab.run(ds, out)
+    assert report['labelled'] == 4 and report['skipped_bad'] == []
+    masks = {}
+    for i in range(4):
+        info = ds.get_data_info(i)
+        tags = set(ds[i]['data_samples'].weak.tags.tolist())
+        masks[i] = read_mask(out / f"{info['img_id']}.png")
+        assert masks[i].shape == tuple(ds[i]['data_samples'].img_shape)
+        assert set(np.unique(masks[i]).tolist()) == tags, info['img_id']      # own tags, each kept
+        assert (out / CACHE / f"{info['img_id']}.npz").is_file()
+    assert lab.run(ds, out)['skipped_existing'] == 4
+    lost = out / f"{ds.get_data_info(2)['img_id']}.png"
+    lost.unlink()
+    assert lab.run(ds, out)['labelled'] == 4              # EM again over the cached pass 1
+    assert (read_mask(lost) == masks[2]).all()
+
+
+def test_cross_image_labeller_names_an_image_without_tags(shared_data, tmp_path):
+    import torch
+
+    from wsseg.models.cam_classifier import CamClassifier
+    from wsseg.pseudo.cross_image import CrossImageCamLabeller
+    from wsseg.structures import WeakLabels
+    from wsseg.utils.io import DataError
+    from wsseg.weak.stored import save_weak_labels
+    ds = _msrc_train(shared_data, 3)
+    ids = [ds.get_data_info(i)['img_id'] for i in range(3)]
+    for i, img_id in enumerate(ids):
+        size = tuple(ds[i]['data_samples'].img_shape)
+        save_weak_labels(WeakLabels(image_size=size, tags=[] if i == 1 else [1, 2]), tmp_path / 'weak', img_id)
+    weak = tmp_path / 'weak'
+    ds = _msrc_train(shared_data, 3, dict(type='StoredWeakLabels', weak_dir=str(weak)))
+    torch.manual_seed(0)
+    lab = CrossImageCamLabeller(CamClassifier(num_classes=21), scales=(0.5,), flip=False, n_segments=40,
+                                rounds=1, folds=1, device='cpu')
+    with pytest.raises(DataError, match=f'{ids[1]}.png: no image tags'):
+        lab.run(ds, tmp_path / 'stop')
+    report = lab.run(ds, tmp_path / 'skip', bad_data='skip')
+    assert [b['file'] for b in report['skipped_bad']] == [ds.get_data_info(1)['img_path']]
+    assert sorted(p.stem for p in (tmp_path / 'skip').glob('*.png')) == sorted([ids[0], ids[2]])

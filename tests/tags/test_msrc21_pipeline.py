@@ -53,3 +53,23 @@ def test_msrc21_tags_deeplab_pipeline_on_real_images(msrc_small, tmp_path):
     assert 0 <= q['mIoU'] <= 100 and 0 <= q['labelled_fraction'] <= 1
     ev = recs['evaluate']['outputs']['metrics']
     assert all(0 <= ev[k] <= 100 for k in ('mIoU', 'mAcc', 'aAcc'))
+
+
+def test_msrc21_crossimage_pipeline_until_quality(msrc_small, tmp_path):
+    """configs/pipelines/msrc21_tags_crossimage_deeplab.py through its first three stages: the CAM
+    classifier, then refinement (d) over all 6 train images through tools/pseudo_label.py, then
+    the masks scored. Every pixel is decided, with one of the image's own tags."""
+    cfg = Config.fromfile(str(REPO / 'configs/pipelines/msrc21_tags_crossimage_deeplab.py'))
+    assert cfg.pseudo_labels.labeller.type == 'CrossImageCamLabeller'
+    assert cfg.stage2 == Config.fromfile(str(REPO / 'configs/pipelines/msrc21_tags_deeplab.py')).stage2
+    cfg.data_root = str(msrc_small)
+    cfg.pseudo_labels.train.cfg_options.update(tiny_schedule(2, extra={'val_dataloader.dataset.indices': 1}))
+    cfg.pseudo_labels.labeller.update(scales=(0.5,), n_segments=50, rounds=2, device='cpu')
+    recs = run_pipeline(cfg, tmp_path / 'work', until='quality')
+    assert [r['status'] for r in recs.values()] == ['done'] * 3
+    masks = sorted((tmp_path / 'work/pseudo_labels/masks').glob('*.png'))
+    assert len(masks) == 6
+    for m in masks:
+        gt = read_mask(msrc_small / 'masks/train' / m.name)
+        assert set(np.unique(read_mask(m)).tolist()) <= set(np.unique(gt).tolist()) - {255}
+    assert recs['quality']['outputs']['metrics']['labelled_fraction'] == 1.0

@@ -7,3 +7,4 @@ from .sam_logic import SamLogicPseudoLabeller  # noqa: F401
 from .sam_box import SamBoxPseudoLabeller  # noqa: F401
 from .patch_map import PatchMapPseudoLabeller  # noqa: F401
 from .dense_clip import DenseClipLabeller  # noqa: F401
+from .cross_image import CrossImageCamLabeller  # noqa: F401

@@ -85,6 +85,40 @@ def superpixel_features(image: np.ndarray, segments: np.ndarray,
     return np.concatenate(parts, 1).astype(np.float32)
 
 
+
+def dense_trunk_features(trunk: torch.nn.Module, x: torch.Tensor, size: tuple[int, int],
+                         scale: float = 1.0) -> np.ndarray:
+    """(D, h, w) float32 features of ``trunk`` on the normalised input ``x`` (1, 3, H, W), run at
+    ``scale`` and upsampled (bilinear) to the image ``size`` (h, w)."""
+    if scale != 1:
+        x = F.interpolate(x, scale_factor=scale, mode='bilinear', align_corners=False)
+    with torch.no_grad():
+        deep = F.interpolate(trunk(x), size, mode='bilinear', align_corners=False)
+    return deep[0].float().cpu().numpy()
+
+
+def image_superpixels(image: np.ndarray, tag_cams: np.ndarray, deep: np.ndarray | None = None,
+                      n_segments: int = 300) -> dict[str, np.ndarray]:
+    """One image's share of the cross-image step.
+
+    Args:
+        image: (H, W, 3) uint8 RGB; tag_cams: (T, H, W) CAMs of its tags; deep: optional
+            (D, H, W) dense features (:func:`dense_trunk_features`).
+    Returns:
+        ``segments`` (H, W) SLIC labels 0..S-1, ``features`` (S, F) (:func:`superpixel_features`),
+        ``cams`` (S, T) the tag CAMs pooled over each superpixel, ``areas`` (S,) pixel counts.
+    """
+    from wsseg.logic.superpixels import superpixel_labels
+    tag_cams = np.asarray(tag_cams)
+    if tag_cams.ndim != 3 or tag_cams.shape[1:] != image.shape[:2]:
+        raise ValueError(f'image_superpixels: tag CAMs must be (T, {image.shape[0]}, {image.shape[1]}), '
+                         f'got {tag_cams.shape}')
+    seg = superpixel_labels(image, 'slic', dict(n_segments=n_segments))
+    seg = np.unique(seg, return_inverse=True)[1].reshape(seg.shape)      # labels 0..S-1
+    return dict(segments=seg, features=superpixel_features(image, seg, deep),
+                cams=segment_means(seg, tag_cams.reshape(len(tag_cams), -1).T).astype(np.float32),
+                areas=np.bincount(seg.reshape(-1)))
+
 def _fit(x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, num_classes: int, steps: int,
          weight_decay: float) -> torch.nn.Linear:
     """Weighted softmax regression over all K classes (full-batch Adam)."""
