@@ -71,7 +71,9 @@ class CrossImageCamLabeller(CamPseudoLabeller):
         x = self.model.data_preprocessor(dict(inputs=[results['inputs']],
                                               data_samples=[sample]))['inputs'][:, :, :h, :w]
         deep = dense_trunk_features(self.model.trunk, x, (h, w), self.feature_scale)
-        return dict(image_superpixels(image, cams[tags], deep, self.n_segments), tags=tags)
+        part = image_superpixels(image, cams[tags], deep, self.n_segments)
+        part['segments'] = part['segments'].astype(np.uint16 if len(part['areas']) < 2 ** 16 else np.int32)
+        return dict(part, tags=tags)
 
     def run(self, dataset, out_dir: str | Path, save_confidence: bool = False, rank: int = 0,
             world_size: int = 1, palette: np.ndarray | None = None, bad_data: str | None = None) -> dict:
