@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from wsseg.utils.io import DataError, read_image
 
@@ -28,7 +29,8 @@ def load_mmseg_segmentor(config: Config | str, checkpoint: str | Path, device: s
     if cfg.get('default_scope') != 'mmseg':
         raise ValueError(f'{getattr(cfg, "filename", config)} is not an mmseg config (default_scope '
                          f"{cfg.get('default_scope')!r}); wsseg networks load with MODELS.build")
-    model = init_model(cfg, None, device='cpu')
+    with DefaultScope.overwrite_default_scope('mmseg'):    # init_model would set it for the process
+        model = init_model(cfg, None, device='cpu')
     missing, unexpected, shapes = key_mismatches(model.state_dict(), state)
     if missing or unexpected or shapes:
         raise mismatch_error(checkpoint, f'the mmseg model of {getattr(cfg, "filename", config)}',
@@ -44,7 +46,8 @@ def mmseg_logits(model: torch.nn.Module, img_path: str | Path, flip: bool = True
     from mmseg.apis import inference_model
     bgr = np.ascontiguousarray(read_image(img_path)[..., ::-1])   # mmseg pipelines read BGR
     imgs = [bgr, np.ascontiguousarray(bgr[:, ::-1])] if flip else [bgr]
-    out = [r.seg_logits.data.float().cpu() for r in inference_model(model, imgs)]
+    with DefaultScope.overwrite_default_scope('mmseg'):    # mmseg's test pipeline transforms
+        out = [r.seg_logits.data.float().cpu() for r in inference_model(model, imgs)]
     logits = (out[0] + out[1].flip(-1)) / 2 if flip else out[0]
     if logits.shape[-2:] != bgr.shape[:2]:
         raise DataError(f'{img_path}: the stage-2 logits are {tuple(logits.shape[-2:])}, the image {bgr.shape[:2]}')
