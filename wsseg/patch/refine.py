@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from skimage.segmentation import slic
 
 from wsseg.refine.crf import dense_crf_meanfield
+from wsseg.refine.superpixels import segment_means
 
 from .grid import patch_map_to_pixels
 
@@ -59,10 +60,7 @@ def refine_superpixels(image: np.ndarray, probs: np.ndarray, n_segments: int = 3
     image, probs = _check(image, probs)
     up = upsample_probs(probs, image.shape[:2])
     seg = slic(image, n_segments=n_segments, compactness=compactness, start_label=0)
-    n = int(seg.max()) + 1
-    k = up.shape[0]
-    sums = np.stack([np.bincount(seg.ravel(), weights=up[c].ravel(), minlength=n) for c in range(k)])
-    return sums.argmax(0)[seg].astype(np.uint8)
+    return segment_means(seg, up.reshape(up.shape[0], -1).T).argmax(1)[seg].astype(np.uint8)
 
 
 def coarse_pixels(probs: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
