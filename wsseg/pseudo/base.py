@@ -71,11 +71,7 @@ class PseudoLabeller:
                 try:
                     mask, conf = self.label(dataset.pipeline(dict(info)))
                 except DataError as e:
-                    if policy == 'stop':
-                        raise DataError(f"{e} (image {info.get('img_path')}; bad_data='skip' "
-                                        'would leave it out and list it in the report)') from e
-                    warnings.warn(f"bad_data='skip': {info.get('img_path')} left out: {e}")
-                    bad.append(dict(file=str(info.get('img_path')), error=str(e)))
+                    skip_or_raise(e, info, policy, bad)
                 else:
                     if save_confidence and conf is not None:
                         write_png_atomic(out_dir / 'confidence' / f'{stems[i]}.png',
@@ -92,6 +88,16 @@ class PseudoLabeller:
         if rank != 0 or (world_size > 1 and not is_distributed()):
             return dict(mine, out_dir=str(out_dir), world_size=world_size)
         return merge_reports(out_dir, world_size, len(dataset), policy)
+
+
+def skip_or_raise(error: DataError, info: dict, policy: str, bad: list[dict]) -> None:
+    """The bad-data policy for one image: ``'stop'`` raises ``error`` naming the image; ``'skip'``
+    warns and appends it to ``bad`` (the report's ``skipped_bad``)."""
+    if policy == 'stop':
+        raise DataError(f"{error} (image {info.get('img_path')}; bad_data='skip' "
+                        'would leave it out and list it in the report)') from error
+    warnings.warn(f"bad_data='skip': {info.get('img_path')} left out: {error}")
+    bad.append(dict(file=str(info.get('img_path')), error=str(error)))
 
 
 PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'

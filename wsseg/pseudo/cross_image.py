@@ -14,7 +14,6 @@ runs in two passes over the dataset:
 from __future__ import annotations
 
 import time
-import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -22,7 +21,7 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from wsseg.datasets.base import check_bad_data_policy
-from wsseg.pseudo.base import _stem, finished_png, merge_reports
+from wsseg.pseudo.base import _stem, finished_png, merge_reports, skip_or_raise
 from wsseg.pseudo.cam import CamPseudoLabeller
 from wsseg.refine.cross_image import cross_image_labels, dense_trunk_features, image_superpixels
 from wsseg.registry import PSEUDO_LABELLERS
@@ -103,11 +102,7 @@ class CrossImageCamLabeller(CamPseudoLabeller):
                 try:
                     parts[stem] = self.image_part(dataset.pipeline(dict(info)))
                 except DataError as e:
-                    if policy == 'stop':
-                        raise DataError(f"{e} (image {info.get('img_path')}; bad_data='skip' "
-                                        'would leave it out and list it in the report)') from e
-                    warnings.warn(f"bad_data='skip': {info.get('img_path')} left out: {e}")
-                    bad.append(dict(file=str(info.get('img_path')), error=str(e)))
+                    skip_or_raise(e, info, policy, bad)
                     continue
                 with atomic_write(path) as f:
                     np.savez(f, **parts[stem])
