@@ -37,6 +37,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Sequence
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -373,13 +374,14 @@ class Bench:
         s['IoU'] = {c: (None if np.isnan(v) else float(v)) for c, v in zip(self.classes, s['IoU'])}
         return {k: (float(v) if isinstance(v, (np.floating, float)) else v) for k, v in s.items()}
 
-    def pictures(self, path: Path, n: int = 4):
+    def pictures(self, path: Path, n: int = 4,
+                 folders: Sequence[str] = ('seeds', 'crf', 'superpixels', 'affinity', 'crossimage')):
+        """image | top tag CAM | each of ``folders`` present | ground truth, on ``n`` train images."""
         from wsseg.visualization.plots import colorize
         import matplotlib
         matplotlib.use('Agg')
         import matplotlib.pyplot as plt
-        names = [f for f in ('seeds', 'crf', 'superpixels', 'affinity', 'crossimage')
-                 if (self.out / 'masks' / f).is_dir()]
+        names = [f for f in folders if (self.out / 'masks' / f).is_dir()]
         cols = ['image', 'CAM (top tag)', *names, 'ground truth']
         pal = self.dataset.metainfo['palette']
         items = self.affinity_items()       # images that every step labelled
@@ -424,6 +426,9 @@ class Bench:
         stem = Path(self.args.figures) / self.args.section.replace('-', '_')
         fig, curve = Path(f'{stem}_pseudo_masks.png'), Path(f'{stem}_threshold.png')
         self.pictures(fig)
+        rounds = [f for f in self.mask_folders() if f.partition('_')[0] in ('stage2', 'selftrain', 'agree')]
+        if rounds:      # the self-training rounds beside the masks they started from
+            self.pictures(Path(f'{stem}_self_training.png'), folders=('seeds', 'crossimage', *rounds))
         if seeds.get('table'):
             from wsseg.visualization.plots import plot_curves
             xs = [r['threshold'] for r in seeds['table']]
@@ -477,6 +482,10 @@ class Bench:
         fig, curve = (os.path.relpath(p, 'docs') for p in figures)   # links from the doc, in docs/
         lines += ['', f'![image, CAM, seeds, refinements, ground truth]({fig})',
                   '', f'![threshold calibration]({curve})']
+        rounds = Path(str(figures[0]).replace('_pseudo_masks.png', '_self_training.png'))
+        if rounds.is_file():
+            lines += ['', f"![self-training rounds: each stage-2 network's own prediction, over the tags, and the "
+                          f"agreement with its training masks]({os.path.relpath(rounds, 'docs')})"]
         return '\n'.join(lines)
 
 

@@ -96,3 +96,4 @@ def test_bench_tags_self_training_from_an_mmseg_network(shared_data, tmp_path):
         assert (agree[same] == seeds[same]).all() and (agree[~same] == 255).all(), png
     assert len(list((out / 'masks' / 'stage2_dl').glob('*.png'))) == 2
     MODELS.build(Config.fromfile(str(cam_cfg)).model)   # the mmseg scope did not leak into wsseg's builds
+    assert (tmp_path / 'fig' / 'tags_test_self_training.png').is_file()
