@@ -85,7 +85,6 @@ def superpixel_features(image: np.ndarray, segments: np.ndarray,
     return np.concatenate(parts, 1).astype(np.float32)
 
 
-
 def dense_trunk_features(trunk: torch.nn.Module, x: torch.Tensor, size: tuple[int, int],
                          scale: float = 1.0) -> np.ndarray:
     """(D, h, w) float32 features of ``trunk`` on the normalised input ``x`` (1, 3, H, W), run at
@@ -118,6 +117,7 @@ def image_superpixels(image: np.ndarray, tag_cams: np.ndarray, deep: np.ndarray 
     return dict(segments=seg, features=superpixel_features(image, seg, deep),
                 cams=segment_means(seg, tag_cams.reshape(len(tag_cams), -1).T).astype(np.float32),
                 areas=np.bincount(seg.reshape(-1)))
+
 
 def _fit(x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, num_classes: int, steps: int,
          weight_decay: float) -> torch.nn.Linear:
