@@ -127,13 +127,18 @@ class CamPseudoLabeller(PseudoLabeller):
         self.crf = None if crf is None else check_crf_kwargs(
             dict(crf), 'CamPseudoLabeller crf', extra=('confidence', 'threshold', 'keep_labelled', 'device'))
 
+    def preprocess(self, results: dict) -> torch.Tensor:
+        """The classifier's (1, 3, H', W') input batch for one pipeline output (normalised, padded)."""
+        return self.model.data_preprocessor(dict(inputs=[results['inputs']],
+                                                 data_samples=[results['data_samples']]))['inputs']
+
     @torch.no_grad()
-    def class_cams(self, results: dict) -> np.ndarray:
-        """(K, H, W) normalised CAMs of one pipeline output, at its image size."""
-        data = self.model.data_preprocessor(dict(inputs=[results['inputs']],
-                                                 data_samples=[results['data_samples']]))
+    def class_cams(self, results: dict, inputs: torch.Tensor | None = None) -> np.ndarray:
+        """(K, H, W) normalised CAMs of one pipeline output, at its image size. ``inputs``: its
+        :meth:`preprocess` batch, when the caller has it already."""
+        x = self.preprocess(results) if inputs is None else inputs
         h, w = results['data_samples'].img_shape
-        return multiscale_cams(self.model, data['inputs'], (h, w), self.scales, self.flip)[0].cpu().numpy()
+        return multiscale_cams(self.model, x, (h, w), self.scales, self.flip)[0].cpu().numpy()
 
     def label(self, results: dict) -> tuple[np.ndarray, np.ndarray]:
         sample = results['data_samples']

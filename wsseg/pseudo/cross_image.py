@@ -62,14 +62,13 @@ class CrossImageCamLabeller(CamPseudoLabeller):
             raise DataError(f'{sample.img_path}: no image tags; the cross-image classifier needs at least one '
                             "per image (LoadWeakLabels(sources=[dict(type='Tags', ...)]) in the pipeline)")
         tags = np.asarray(sample.weak.tags, np.int64)
-        cams = self.class_cams(results)
+        x = self.preprocess(results)
+        cams = self.class_cams(results, x)
         if tags.max() >= cams.shape[0]:
             raise DataError(f"{sample.img_path}: tags {tags[tags >= cams.shape[0]].tolist()} >= the classifier's "
                             f'{cams.shape[0]} classes')
         image = np.ascontiguousarray(results['inputs'].permute(1, 2, 0).cpu().numpy().astype(np.uint8))[:h, :w]
-        x = self.model.data_preprocessor(dict(inputs=[results['inputs']],
-                                              data_samples=[sample]))['inputs'][:, :, :h, :w]
-        deep = dense_trunk_features(self.model.trunk, x, (h, w), self.feature_scale)
+        deep = dense_trunk_features(self.model.trunk, x[:, :, :h, :w], (h, w), self.feature_scale)
         part = image_superpixels(image, cams[tags], deep, self.n_segments)
         part['segments'] = part['segments'].astype(np.uint16 if len(part['areas']) < 2 ** 16 else np.int32)
         return dict(part, tags=tags)
