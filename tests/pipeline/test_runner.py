@@ -89,7 +89,9 @@ def test_pipeline_runs_skips_and_reruns_what_changed(scenes, tmp_path, capsys):
     ref = eval_masks([str(work / 'pseudo_labels/masks'), str(scenes / 'masks/train'),
                       '--num-classes', '5', '--out', str(tmp_path / 'eval'), '--no-progress'])
     assert recs['quality']['outputs']['metrics']['mIoU'] == pytest.approx(ref['mIoU'])
-    assert 0 <= recs['evaluate']['outputs']['metrics']['mIoU'] <= 100
+    ev = recs['evaluate']['outputs']['metrics']
+    assert 0 <= ev['mIoU'] <= 100
+    assert ev['images_scored'] == 2 and ev['images_skipped'] == 0     # counts, not null (see below)
 
     # a second run does nothing, even after every input file is touched (timestamps only)
     times = stage_times(work)
@@ -170,3 +172,17 @@ def test_failure_excerpt_keeps_a_ranks_error_above_torchrun_summary(tmp_path):
     assert "gloo::IoException" in text and 'torchrun summary line 39' in text
     assert 'earlier attempt' not in text                      # only the last command's output
     assert 'torchrun summary line 10' not in text             # tail is bounded
+
+
+def test_newest_test_metrics_takes_integer_counts_from_the_log(tmp_path):
+    """mmengine's test-json dump writes numpy integers as null; the counts come from the run's log
+    line instead, and a key found in neither is left out rather than reported as None."""
+    from wsseg.pipeline.stages import newest_test_metrics
+    run = tmp_path / '20260101_000000'
+    run.mkdir()
+    (run / f'{run.name}.json').write_text(json.dumps(
+        dict(aAcc=52.87, mIoU=22.74, images_scored=None, images_skipped=None, other=None, time=0.1)) + '\n')
+    (run / f'{run.name}.log').write_text(
+        'Iter(test) [10/58]  eta: 0:00:01\n'
+        'Iter(test) [58/58]    aAcc: 52.8700  mIoU: 22.7400  images_scored: 57  images_skipped: 1  time: 0.16\n')
+    assert newest_test_metrics(tmp_path) == dict(aAcc=52.87, mIoU=22.74, images_scored=57, images_skipped=1)
