@@ -186,3 +186,10 @@ def test_newest_test_metrics_takes_integer_counts_from_the_log(tmp_path):
         'Iter(test) [10/58]  eta: 0:00:01\n'
         'Iter(test) [58/58]    aAcc: 52.8700  mIoU: 22.7400  images_scored: 57  images_skipped: 1  time: 0.16\n')
     assert newest_test_metrics(tmp_path) == dict(aAcc=52.87, mIoU=22.74, images_scored=57, images_skipped=1)
+
+
+def test_quality_pictures_spread_over_the_dataset():
+    from wsseg.pipeline.stages import spread
+    assert spread(276, 6) == {0, 55, 110, 165, 220, 275}
+    assert spread(6, 2) == {0, 5} and spread(3, 10) == {0, 1, 2} and spread(1, 6) == {0}
+    assert spread(0, 6) == set() and spread(10, 0) == set()

@@ -288,10 +288,19 @@ class PseudoLabelsStage(Stage):
 
 
 # ---------------------------------------------------------------------------- 3. quality
+def spread(n: int, k: int) -> set[int]:
+    """Up to ``k`` indices of ``range(n)``, evenly spaced from the first to the last: the images a
+    picture shows (folders are often sorted by class or by scene, so the first ``k`` look alike)."""
+    if n <= 0 or k <= 0:
+        return set()
+    return set(np.linspace(0, n - 1, min(k, n)).round().astype(int).tolist())
+
+
 class QualityStage(Stage):
     """``quality=dict(dataset=None, pictures=6)``: pseudo-masks against the dataset's full
     masks (default: the pseudo-label dataset), as mIoU, per-class IoU/P/R/F1, the decided
-    share, a confusion-matrix PNG and an overlay PNG, and the HTML report ``report/index.html``
+    share, a confusion-matrix PNG and an overlay PNG (``pictures`` images spread evenly over the
+    dataset), and the HTML report ``report/index.html``
     (:mod:`wsseg.visualization.report`: its gallery shows the ``pictures`` worst images, with
     stage 1's weak labels when it ran). Without ground truth the report holds the gallery and
     the class areas, and the stage says so."""
@@ -319,6 +328,7 @@ class QualityStage(Stage):
         pictures = int(self.spec.get('pictures', 6))
         report = MaskReport(classes, ds.metainfo.get('palette'), gallery=pictures,
                             title=f'pseudo-masks of {pseudo_dir}')
+        picks = spread(len(ds), pictures)
         shown = []
         bar = ProgressBar(len(ds))
         for i in range(len(ds)):
@@ -340,7 +350,7 @@ class QualityStage(Stage):
             if weak_dir and (Path(weak_dir) / f'{stem}.json').is_file():
                 weak = load_weak_labels(weak_dir, stem).partial_mask()
             report.add(stem, pred, gt, image=img, weak=weak)
-            if gt is not None and len(shown) < pictures:
+            if gt is not None and i in picks:
                 shown.append((img, pred, gt))
         page = report.write(self.folder / 'report', config=plain(self.ctx.specs))
         print(f'[quality] report: {page}')
