@@ -37,8 +37,9 @@ def test_tool_on_msrc21_masks_feeds_an_mmseg_config(shared_data, tmp_path, capsy
     if not masks.is_dir():
         pytest.skip(f'{masks} not found')
     weights = class_weights_tool([str(masks), '--num-classes', '21', '--quiet', '--out', str(tmp_path / 'w.json')])
-    option = capsys.readouterr().out.strip().splitlines()[-1]
-    assert option.startswith('model.decode_head.loss_decode.class_weight=[')
+    options = capsys.readouterr().out.strip().splitlines()[-1].split()
+    assert options[0] == 'model.decode_head.loss_decode.type=ClassWeightedCrossEntropyLoss'
+    assert options[1].startswith('model.decode_head.loss_decode.class_weight=[')
     w = np.array(weights)
     assert len(w) == 21 and (w > 0).all()               # every class appears in the train masks
     assert np.median(w) == pytest.approx(1.0, abs=1e-3)  # 21 classes: the median class weighs 1
@@ -46,20 +47,24 @@ def test_tool_on_msrc21_masks_feeds_an_mmseg_config(shared_data, tmp_path, capsy
     pixels, image_pixels = class_frequencies(masks, 21, progress=False)
     order = np.argsort(pixels / image_pixels)
     assert (np.diff(w[order]) <= 1e-3).all()
-    # the printed option parses into the stage-2 config, and mmseg's loss takes it
+    # the printed options parse into the stage-2 config, and the loss they name takes them
     p = argparse.ArgumentParser()
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     cfg = Config.fromfile('configs/stage2/msrc21_pseudo.py')
-    cfg.merge_from_dict(p.parse_args(['--cfg-options', option]).cfg_options)
+    cfg.merge_from_dict(p.parse_args(['--cfg-options', *options]).cfg_options)
     assert cfg.model.decode_head.loss_decode.class_weight == pytest.approx(weights)
     pytest.importorskip('mmcv.ops', reason='mmcv with compiled ops is built by tools/setup_env.sh')
     import torch
-    from mmseg.models.losses import CrossEntropyLoss
-    loss = CrossEntropyLoss(**{k: v for k, v in cfg.model.decode_head.loss_decode.items() if k != 'type'})
-    logits, target = torch.zeros(1, 21, 2, 2), torch.tensor([[[20, 14], [14, 14]]])
+    from mmseg.registry import MODELS
+
+    from wsseg.stage2 import prepare_mmseg
+    prepare_mmseg()
+    loss = MODELS.build(cfg.model.decode_head.loss_decode)
+    logits, target = torch.zeros(1, 21, 2, 2), torch.tensor([[[20, 14], [14, 255]]])   # one void pixel
     logits[0, 20, 0, 0] = 3.0                               # the class-20 pixel is easy, the others not
-    ce = torch.nn.functional.cross_entropy(logits, target, reduction='none')
-    pw = torch.as_tensor(w, dtype=torch.float32)[target]
-    expected = ((pw * ce).sum() / pw.sum()).item()          # mmseg: the weighted mean over decided pixels
-    assert abs(expected - ce.mean().item()) > 0.1           # so the weights matter here
-    assert loss(logits, target, ignore_index=255).item() == pytest.approx(expected, rel=1e-4)
+    wt = torch.as_tensor(w, dtype=torch.float32)
+    # PyTorch's weighted mean over the labelled pixels; mmseg's own loss raises IndexError here
+    expected = torch.nn.functional.cross_entropy(logits, target, weight=wt, ignore_index=255).item()
+    plain = torch.nn.functional.cross_entropy(logits, target, ignore_index=255).item()
+    assert abs(expected - plain) > 0.1                      # so the weights matter here
+    assert loss(logits, target, ignore_index=255).item() == pytest.approx(expected, rel=1e-5)

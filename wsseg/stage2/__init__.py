@@ -17,3 +17,4 @@ def prepare_mmseg() -> None:
     import mmdet.models  # noqa: F401  (Mask2Former's pixel decoder, assigners and losses)
     import wsseg.engine  # noqa: F401  (SafeCheckpointHook)
     import wsseg.stage2.mmseg_data  # noqa: F401  (PseudoMaskSegDataset)
+    import wsseg.stage2.losses  # noqa: F401  (ClassWeightedCrossEntropyLoss)
