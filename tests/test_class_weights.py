@@ -55,11 +55,13 @@ def test_tool_on_msrc21_masks_feeds_an_mmseg_config(shared_data, tmp_path, capsy
     assert cfg.model.decode_head.loss_decode.class_weight == pytest.approx(weights)
     pytest.importorskip('mmcv.ops', reason='mmcv with compiled ops is built by tools/setup_env.sh')
     import torch
+    from mmengine.registry import DefaultScope
     from mmseg.registry import MODELS
 
     from wsseg.stage2 import prepare_mmseg
     prepare_mmseg()
-    loss = MODELS.build(cfg.model.decode_head.loss_decode)
+    with DefaultScope.overwrite_default_scope('mmseg'):   # as tools/train.py builds an mmseg config
+        loss = MODELS.build(cfg.model.decode_head.loss_decode)
     logits, target = torch.zeros(1, 21, 2, 2), torch.tensor([[[20, 14], [14, 255]]])   # one void pixel
     logits[0, 20, 0, 0] = 3.0                               # the class-20 pixel is easy, the others not
     wt = torch.as_tensor(w, dtype=torch.float32)
