@@ -135,11 +135,11 @@ def run_measured(cmd: list[str]) -> tuple[float, int]:
 
 def test_metrics(work_dir: Path) -> dict:
     """The metrics ``tools/test.py`` logged last in ``work_dir`` (``<stamp>/<stamp>.json``)."""
-    files = sorted((p for p in work_dir.glob('*/*.json') if p.stem == p.parent.name),
-                   key=lambda p: p.stat().st_mtime)
-    if not files:
-        raise RuntimeError(f'{work_dir}: no test result (<timestamp>/<timestamp>.json) found')
-    return json.loads(files[-1].read_text())
+    from wsseg.engine.loops import last_test_record
+    try:
+        return last_test_record(work_dir)
+    except FileNotFoundError as e:
+        raise RuntimeError(str(e)) from None
 
 
 def set_aside(work_dir: Path) -> Path:

@@ -11,7 +11,9 @@ errors, to ``<log_dir>/{val,test}_skipped_images.json``.
 """
 from __future__ import annotations
 
+import json
 import logging
+import re
 from functools import partial
 from pathlib import Path
 
@@ -24,6 +26,27 @@ from wsseg.registry import LOOPS
 from wsseg.utils.io import write_json_atomic
 
 SKIPPED = 'skipped_samples'
+
+
+def last_test_record(work_dir: str | Path) -> dict:
+    """The record mmengine's LoggerHook dumped after the newest test run in ``work_dir``
+    (``<stamp>/<stamp>.json``). Its dump writes numpy integers (``images_scored``,
+    ``images_skipped``) as null; those are read back from the run's last ``Iter(test)`` log line,
+    and stay None where the line lacks them. FileNotFoundError when there is no test record."""
+    runs = sorted((p for p in Path(work_dir).glob('*/*.json') if p.stem == p.parent.name),
+                  key=lambda p: p.stat().st_mtime)
+    if not runs:
+        raise FileNotFoundError(f'{work_dir}: no test result (<timestamp>/<timestamp>.json) found')
+    record = json.loads(runs[-1].read_text().splitlines()[-1])
+    missing = [k for k, v in record.items() if v is None]
+    if missing:
+        log = runs[-1].with_suffix('.log')
+        lines = log.read_text(errors='replace').splitlines() if log.is_file() else []
+        line = next((x for x in reversed(lines) if 'Iter(test)' in x), '') + ' '
+        for k in missing:
+            m = re.search(rf'\b{re.escape(k)}: (-?\d+)\s', line)
+            record[k] = int(m.group(1)) if m else None
+    return record
 
 
 def collate_skipping(batch: list, collate_fn) -> dict:

@@ -421,22 +421,15 @@ class EvaluateStage(Stage):
 
 
 def newest_test_metrics(work_dir: Path) -> dict:
-    """The metrics mmengine's LoggerHook dumped after the newest test run in ``work_dir``."""
-    runs = sorted((p for p in work_dir.glob('*/*.json') if p.stem == p.parent.name),
-                  key=lambda p: p.stat().st_mtime)
-    if not runs:
-        raise StageError(f'stage evaluate: no test metrics (<timestamp>/<timestamp>.json) in {work_dir}')
-    record = json.loads(runs[-1].read_text().splitlines()[-1])
-    metrics = {k: v for k, v in record.items() if k not in ('data_time', 'time', 'step', 'iter', 'epoch')}
-    missing = [k for k, v in metrics.items() if v is None]
-    if missing:   # integer counts (images_scored, ...): mmengine's json dump writes numpy ints as null
-        log = runs[-1].with_suffix('.log')
-        lines = log.read_text(errors='replace').splitlines() if log.is_file() else []
-        line = next((x for x in reversed(lines) if 'Iter(test)' in x), '')
-        for k in missing:
-            m = re.search(rf'\b{re.escape(k)}: (-?\d+)\s', line + ' ')
-            metrics[k] = int(m.group(1)) if m else None
-    return {k: v for k, v in metrics.items() if v is not None}
+    """The metrics of the newest test run in ``work_dir`` (:func:`last_test_record`), without
+    timings and without values that could not be read."""
+    from wsseg.engine.loops import last_test_record
+    try:
+        record = last_test_record(work_dir)
+    except FileNotFoundError as e:
+        raise StageError(f'stage evaluate: {e}') from None
+    return {k: v for k, v in record.items()
+            if v is not None and k not in ('data_time', 'time', 'step', 'iter', 'epoch')}
 
 
 STAGES: dict[str, type[Stage]] = {s.name: s for s in (
