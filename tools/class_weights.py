@@ -18,7 +18,6 @@ not on by default anywhere.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 

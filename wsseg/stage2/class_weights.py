@@ -4,7 +4,8 @@ Median frequency balancing (Eigen & Fergus, ICCV 2015; SegNet's CamVid recipe): 
 class c is its pixels over the pixels of the images where c appears, and its weight is the
 median of those frequencies over the classes present divided by its own. Rare classes weigh
 more, so mean class accuracy (mAcc, the MSRC-21 figure) counts them as the metric does. Read by
-``tools/class_weights.py``; the weights go to mmseg's ``CrossEntropyLoss(class_weight=...)``.
+``tools/class_weights.py``; the weights go to ``ClassWeightedCrossEntropyLoss`` (mmseg,
+``wsseg/stage2/losses.py``) or to wsseg's ``PartialCrossEntropy`` as ``class_weight``.
 """
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from pathlib import Path
 import numpy as np
 from mmengine.utils import ProgressBar
 
+from wsseg.structures import IGNORE
 from wsseg.utils.io import DataError, read_mask
-
-IGNORE = 255
 
 
 def class_frequencies(folder: str | Path, num_classes: int, progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
