@@ -20,6 +20,10 @@ _cam_seeds = [['tools/pseudo_label.py', 'configs/ssl/camvid/tags_cam.py', '--che
                'work_dirs/benchmarks/ssl_cam_seeds/iter_1000.pth',
                '--out', 'work_dirs/ssl_camvid_tags_cam/pseudo_masks']]
 _trunk = [['tools/pretrain_ssl.py', 'configs/ssl/camvid_densecl.py', '--work-dir', 'work_dirs/ssl/camvid_densecl']]
+# training seed 1 of the tags rows: the CAM classifier of that seed writes its own seed folder
+_seeds_seed1 = lambda init, cfg: [['tools/pseudo_label.py', cfg, '--checkpoint',
+                                   f'work_dirs/benchmarks/{init}cam_seeds_seed1/iter_1000.pth',
+                                   '--out', f'work_dirs/{init}camvid_tags_cam_seed1/pseudo_masks']]
 rows = [
     dict(name='full_ce', weak='full masks', method='CE', config='configs/camvid/full_ce.py'),
     dict(name='ssl_full_ce', weak='full masks', method='CE, SSL init', config='configs/ssl/camvid/full_ce.py',
@@ -49,12 +53,27 @@ rows = [
          config='configs/logic/camvid_boxes_scribbles.py'),
     dict(name='ssl_logic_boxes_scribbles', weak=_bx, method='logic loss, SSL init',
          config='configs/ssl/camvid/logic_boxes_scribbles.py', before=_trunk),
+    dict(name='logic_boxes_scribbles_seed1', weak=_bx, method='logic loss; training seed 1',
+         config='configs/logic/camvid_boxes_scribbles.py', extra_args=_seed1),
+    dict(name='ssl_logic_boxes_scribbles_seed1', weak=_bx, method='logic loss, SSL init; training seed 1',
+         config='configs/ssl/camvid/logic_boxes_scribbles.py', extra_args=_seed1, before=_trunk),
     dict(name='cam_seeds', weak='image tags (simulated)', method='CAM (dense argmax over true tags)',
          config='configs/cam/camvid_tags_cam.py'),
     dict(name='ssl_cam_seeds', weak='image tags (simulated)', method='CAM, SSL init',
          config='configs/ssl/camvid/tags_cam.py', before=_trunk),
     dict(name='ssl_cam_stage2', weak='image tags (simulated)', method='CAM seeds -> pCE + CRF + entropy, SSL init',
          config='configs/ssl/camvid/tags_cam_stage2.py', before=_cam_seeds),
+    dict(name='cam_seeds_seed1', weak='image tags (simulated)', method='CAM; training seed 1',
+         config='configs/cam/camvid_tags_cam.py', extra_args=_seed1),
+    dict(name='cam_stage2_seed1', weak='image tags (simulated)', method='CAM seeds -> pCE + CRF + entropy; training seed 1',
+         config='configs/cam/camvid_tags_cam_stage2.py', before=_seeds_seed1('', 'configs/cam/camvid_tags_cam.py'),
+         extra_args=_seed1 + ['train_dataloader.dataset.mask_dir=work_dirs/camvid_tags_cam_seed1/pseudo_masks']),
+    dict(name='ssl_cam_seeds_seed1', weak='image tags (simulated)', method='CAM, SSL init; training seed 1',
+         config='configs/ssl/camvid/tags_cam.py', extra_args=_seed1, before=_trunk),
+    dict(name='ssl_cam_stage2_seed1', weak='image tags (simulated)',
+         method='CAM seeds -> pCE + CRF + entropy, SSL init; training seed 1',
+         config='configs/ssl/camvid/tags_cam_stage2.py', before=_seeds_seed1('ssl_', 'configs/ssl/camvid/tags_cam.py'),
+         extra_args=_seed1 + ['train_dataloader.dataset.mask_dir=work_dirs/ssl_camvid_tags_cam_seed1/pseudo_masks']),
     dict(name='full_ce_750', weak='full masks', method='CE, 750 iterations',
          config='configs/camvid/full_ce.py', extra_args=_short),
     dict(name='ssl_full_ce_750', weak='full masks', method='CE, SSL init, 750 iterations',
