@@ -16,14 +16,13 @@ _short = ['--cfg-options', 'train_cfg.max_iters=750', 'param_scheduler.0.end=750
 # the regularisers' two-phase schedule scaled with it: pCE alone for 30%, then a 10% ramp
 _phase_750 = ['model.losses.1.start_iter=225', 'model.losses.1.ramp_iters=75',
               'model.losses.2.start_iter=225', 'model.losses.2.ramp_iters=75']
-_cam_seeds = [['tools/pseudo_label.py', 'configs/ssl/camvid/tags_cam.py', '--checkpoint',
-               'work_dirs/benchmarks/ssl_cam_seeds/iter_1000.pth',
-               '--out', 'work_dirs/ssl_camvid_tags_cam/pseudo_masks']]
 _trunk = [['tools/pretrain_ssl.py', 'configs/ssl/camvid_densecl.py', '--work-dir', 'work_dirs/ssl/camvid_densecl']]
-# training seed 1 of the tags rows: the CAM classifier of that seed writes its own seed folder
-_seeds_seed1 = lambda init, cfg: [['tools/pseudo_label.py', cfg, '--checkpoint',
-                                   f'work_dirs/benchmarks/{init}cam_seeds_seed1/iter_1000.pth',
-                                   '--out', f'work_dirs/{init}camvid_tags_cam_seed1/pseudo_masks']]
+# A tags stage 2 trains on the seeds of row <init>cam_seeds<run> (its CAM classifier at iteration
+# `it`), written by its `before` step to a folder of their own.
+_seed_dir = lambda init, run='': f'work_dirs/{init}camvid_tags_cam{run}/pseudo_masks'
+_seeds = lambda init, cfg, run='', it=1000: [['tools/pseudo_label.py', cfg, '--checkpoint',
+                                              f'work_dirs/benchmarks/{init}cam_seeds{run}/iter_{it}.pth',
+                                              '--out', _seed_dir(init, run)]]
 rows = [
     dict(name='full_ce', weak='full masks', method='CE', config='configs/camvid/full_ce.py'),
     dict(name='ssl_full_ce', weak='full masks', method='CE, SSL init', config='configs/ssl/camvid/full_ce.py',
@@ -62,18 +61,18 @@ rows = [
     dict(name='ssl_cam_seeds', weak='image tags (simulated)', method='CAM, SSL init',
          config='configs/ssl/camvid/tags_cam.py', before=_trunk),
     dict(name='ssl_cam_stage2', weak='image tags (simulated)', method='CAM seeds -> pCE + CRF + entropy, SSL init',
-         config='configs/ssl/camvid/tags_cam_stage2.py', before=_cam_seeds),
+         config='configs/ssl/camvid/tags_cam_stage2.py', before=_seeds('ssl_', 'configs/ssl/camvid/tags_cam.py')),
     dict(name='cam_seeds_seed1', weak='image tags (simulated)', method='CAM; training seed 1',
          config='configs/cam/camvid_tags_cam.py', extra_args=_seed1),
     dict(name='cam_stage2_seed1', weak='image tags (simulated)', method='CAM seeds -> pCE + CRF + entropy; training seed 1',
-         config='configs/cam/camvid_tags_cam_stage2.py', before=_seeds_seed1('', 'configs/cam/camvid_tags_cam.py'),
-         extra_args=_seed1 + ['train_dataloader.dataset.mask_dir=work_dirs/camvid_tags_cam_seed1/pseudo_masks']),
+         config='configs/cam/camvid_tags_cam_stage2.py', before=_seeds('', 'configs/cam/camvid_tags_cam.py', '_seed1'),
+         extra_args=_seed1 + [f"train_dataloader.dataset.mask_dir={_seed_dir('', '_seed1')}"]),
     dict(name='ssl_cam_seeds_seed1', weak='image tags (simulated)', method='CAM, SSL init; training seed 1',
          config='configs/ssl/camvid/tags_cam.py', extra_args=_seed1, before=_trunk),
     dict(name='ssl_cam_stage2_seed1', weak='image tags (simulated)',
          method='CAM seeds -> pCE + CRF + entropy, SSL init; training seed 1',
-         config='configs/ssl/camvid/tags_cam_stage2.py', before=_seeds_seed1('ssl_', 'configs/ssl/camvid/tags_cam.py'),
-         extra_args=_seed1 + ['train_dataloader.dataset.mask_dir=work_dirs/ssl_camvid_tags_cam_seed1/pseudo_masks']),
+         config='configs/ssl/camvid/tags_cam_stage2.py', before=_seeds('ssl_', 'configs/ssl/camvid/tags_cam.py', '_seed1'),
+         extra_args=_seed1 + [f"train_dataloader.dataset.mask_dir={_seed_dir('ssl_', '_seed1')}"]),
     dict(name='full_ce_750', weak='full masks', method='CE, 750 iterations',
          config='configs/camvid/full_ce.py', extra_args=_short),
     dict(name='ssl_full_ce_750', weak='full masks', method='CE, SSL init, 750 iterations',
@@ -95,9 +94,6 @@ rows = [
 # logic loss has no phases. Tags: the CAM classifier on 250 iterations (1000 scaled as 3000 -> 750),
 # its seeds written to a folder per init, then the second stage on 750 iterations.
 _cam750 = ['--cfg-options', 'train_cfg.max_iters=250', 'param_scheduler.0.end=250']
-_seeds750 = lambda init, cfg: [['tools/pseudo_label.py', cfg, '--checkpoint',
-                                f'work_dirs/benchmarks/{init}cam_seeds_750/iter_250.pth',
-                                '--out', f'work_dirs/{init}camvid_tags_cam_750/pseudo_masks']]
 rows += [
     dict(name='scribbles_pce_crf_entropy_750_seed1', weak=_sc,
          method='pCE + CRF + entropy, 750 iterations; training seed 1',
@@ -121,14 +117,12 @@ rows += [
          config='configs/ssl/camvid/tags_cam.py', extra_args=_cam750, before=_trunk),
     dict(name='cam_stage2_750', weak='image tags (simulated)',
          method='CAM seeds -> pCE + CRF + entropy, 750 iterations',
-         config='configs/cam/camvid_tags_cam_stage2.py', before=_seeds750('', 'configs/cam/camvid_tags_cam.py'),
-         extra_args=_short + _phase_750 + [
-             'train_dataloader.dataset.mask_dir=work_dirs/camvid_tags_cam_750/pseudo_masks']),
+         config='configs/cam/camvid_tags_cam_stage2.py', before=_seeds('', 'configs/cam/camvid_tags_cam.py', '_750', 250),
+         extra_args=_short + _phase_750 + [f"train_dataloader.dataset.mask_dir={_seed_dir('', '_750')}"]),
     dict(name='ssl_cam_stage2_750', weak='image tags (simulated)',
          method='CAM seeds -> pCE + CRF + entropy, SSL init, 750 iterations',
-         config='configs/ssl/camvid/tags_cam_stage2.py', before=_seeds750('ssl_', 'configs/ssl/camvid/tags_cam.py'),
-         extra_args=_short + _phase_750 + [
-             'train_dataloader.dataset.mask_dir=work_dirs/ssl_camvid_tags_cam_750/pseudo_masks']),
+         config='configs/ssl/camvid/tags_cam_stage2.py', before=_seeds('ssl_', 'configs/ssl/camvid/tags_cam.py', '_750', 250),
+         extra_args=_short + _phase_750 + [f"train_dataloader.dataset.mask_dir={_seed_dir('ssl_', '_750')}"]),
     dict(name='ssl125_full_ce_750', weak='full masks',
          method='CE, SSL init (125 pretraining iterations), 750 iterations',
          config='configs/ssl/camvid/full_ce.py', before=_trunk,
