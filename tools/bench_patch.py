@@ -18,7 +18,8 @@ CLIP and the figure ``docs/figures/benthic_patch_maps.png``. What follows descri
    patch-inference throughput ratio (frame cut into patches vs one pass with grid pooling), the
    true patch map refined to pixels (what refinement can do when the patch map is right), the
    chance level of the random-CLIP pseudo-labels, the verdicts, and the figure
-   ``docs/figures/seagrass_patch_maps.png``. They go to ``work_dirs/benchmarks/seagrass_patch_extras.md``,
+   ``docs/figures/seagrass_patch_maps.png``. They go to ``docs/benchmark_results/seagrass_patch_extras.md``
+   (kept in git, beside the rows' result copies),
    which the matrix appends under its rows when ``tools/benchmark.py`` renders the section
    ``seagrass_patch`` of docs/benchmarks.md.
 
@@ -42,7 +43,8 @@ import torch  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 MATRIX = 'configs/benchmarks/seagrass_patch.py'
 WORK = REPO / 'work_dirs' / 'benchmarks'
-EXTRAS = WORK / 'seagrass_patch_extras.md'
+RESULTS = REPO / 'docs' / 'benchmark_results'   # kept in git, beside the rows' result copies
+EXTRAS = RESULTS / 'seagrass_patch_extras.md'
 FIGURE = REPO / 'docs' / 'figures' / 'seagrass_patch_maps.png'
 ROWS = dict(simclr='seafeats_simclr_synth', random='seafeats_random_init_synth', clip='seaclip_random_clip_synth',
             ensemble='ensemble_random_clip_synth', upper='patch_supervised_synth',
@@ -51,7 +53,7 @@ SMALL_SAM = dict(type='small')       # what the matrix's SAM column uses: random
 
 
 BENTHIC = dict(matrix='configs/benchmarks/benthic_patch.py', config='configs/benthic/_base_.py',
-               extras=WORK / 'benthic_patch_extras.md', figure=REPO / 'docs' / 'figures' / 'benthic_patch_maps.png',
+               extras=RESULTS / 'benthic_patch_extras.md', figure=REPO / 'docs' / 'figures' / 'benthic_patch_maps.png',
                simclr=WORK / 'simclr200_benthic.pth',
                rows=dict(simclr='seafeats_simclr_benthic', simclr_s1='seafeats_simclr_benthic_s1',
                          random='seafeats_random_init_benthic', random_s1='seafeats_random_init_benthic_s1',

@@ -7,7 +7,10 @@ row resumes after interruption and its peak memory is its own) and scored by its
 loop. A row with ``test_checkpoint`` is not trained: ``tools/test.py`` scores that checkpoint
 (e.g. a test-time ensemble that its ``before`` steps assemble). A row's result is kept in
 ``<work-root>/<row>/result.json`` and reused by every matrix naming the same row and config
-(e.g. the full-supervision reference), unless ``--rerun``. The markdown table, per-class
+(e.g. the full-supervision reference), unless ``--rerun``. A copy goes to
+``<doc dir>/benchmark_results/<row>.json`` (kept in git): a row with no result in the work root,
+e.g. on a fresh clone, is shown from its copy, and is trained when its matrix runs (so a run
+measures, a ``--report-only`` reproduces the committed tables). The markdown table, per-class
 scores and plots are rebuilt from those files.
 
 A matrix file sets ``dataset``, ``reference`` (the row of the ratio column; a row may name its
@@ -279,15 +282,22 @@ def render(matrix: Config, results: dict, plot_dir: Path) -> str:
             lines.append(f'| {name} | ' + ' | '.join(f'{pc.get(c, float("nan")):.1f}' for c in classes) + ' |')
         tag = Path(matrix.filename).stem
         lines.append('')
-        if 'val' in ms['plots']:
-            plot_curves(plot_dir / f'{tag}_val_miou.png', {n: tuple(zip(*results[n]['curve'])) for n in order},
-                        xlabel='iteration', ylabel='val mIoU (%)', title=f'{tag}: validation mIoU')
-            lines.append(f'![val mIoU](figures/{tag}_val_miou.png)')
-        if 'loss' in ms['plots']:
-            plot_curves(plot_dir / f'{tag}_train_loss.png',
-                        {n: tuple(zip(*results[n]['loss_curve'])) for n in order if results[n]['loss_curve']},
-                        xlabel='iteration', ylabel='training loss', title=f'{tag}: training loss')
-            lines.append(f'![train loss](figures/{tag}_train_loss.png)')
+        # A result restored from an earlier table has no curves: a plot is drawn from the rows that
+        # have them; with none, the plot an earlier run drew is kept as it is.
+        plots = [('val', 'curve', 'val_miou', 'val mIoU', 'val mIoU (%)', 'validation mIoU'),
+                 ('loss', 'loss_curve', 'train_loss', 'train loss', 'training loss', 'training loss')]
+        for kind, key, stem, alt, ylabel, title in plots:
+            series = {n: tuple(zip(*results[n][key])) for n in order if results[n][key]}
+            path = plot_dir / f'{tag}_{stem}.png'
+            if kind in ms['plots'] and series:
+                plot_curves(path, series, xlabel='iteration', ylabel=ylabel, title=f'{tag}: {title}')
+            if kind in ms['plots'] and (series or path.is_file()):
+                lines.append(f'![{alt}](figures/{tag}_{stem}.png)')
+        undrawn = [n for n in order if not results[n]['curve'] and not results[n]['loss_curve']]
+        if undrawn and len(undrawn) < len(order):
+            lines.append(f"Not in the plots (no curve stored with the result): {', '.join(f'`{n}`' for n in undrawn)}.")
+        elif undrawn:
+            lines.append('The plots are those of the runs that measured these rows (no curve is stored with their results).')
         lines += ['', 'Commands (run from the repository root):', '']
         if ms['all_commands']:   # every step once, in order
             steps = [c for n in order for c in [*results[n].get('before', []), results[n]['command']]]
@@ -331,6 +341,23 @@ def stored_result(store: Path, row: dict) -> dict | None:
     return old
 
 
+def results_for_report(matrix: Config, work_root: Path, copies: Path) -> dict:
+    """Every row's result: the work root's, else the committed copy. A work-root result whose
+    copy is missing or different is copied (the copies follow what was measured last)."""
+    results = {}
+    for row in matrix.rows:
+        local = stored_result(work_root / row['name'] / 'result.json', row)
+        copy = copies / f"{row['name']}.json"
+        if local is not None:
+            if not copy.exists() or json.loads(copy.read_text()) != local:
+                copies.mkdir(parents=True, exist_ok=True)
+                copy.write_text(json.dumps(local, indent=1))
+            results[row['name']] = local
+        elif (kept := stored_result(copy, row)) is not None:
+            results[row['name']] = kept
+    return results
+
+
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--matrix', required=True)
@@ -365,8 +392,7 @@ def main(argv=None) -> dict:
         store.write_text(json.dumps(new, indent=1))
     # read after training: a row that another process finished meanwhile (two rows of one
     # matrix run side by side) belongs in the table too
-    results = {row['name']: r for row in matrix.rows
-               if (r := stored_result(work_root / row['name'] / 'result.json', row)) is not None}
+    results = results_for_report(matrix, work_root, doc.parent / 'benchmark_results')
     body = render(matrix, results, doc.parent / 'figures')
     print(body)
     write_section(doc, tag, body)

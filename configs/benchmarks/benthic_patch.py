@@ -16,7 +16,7 @@ budget = ('Every row: ResNet-18 patch classifier, 6 epochs, batch 8, Adam 3e-4, 
           'frames have), of the patch map painted, then refined by the patch-seeded CRF or SLIC superpixel voting.')
 metrics = 'patch'
 reference = 'patch_supervised_simclr_benthic'    # the upper bound with the SeaFeats row's init
-append = 'work_dirs/benchmarks/benthic_patch_extras.md'      # written by tools/bench_patch.py --set benthic
+append = 'docs/benchmark_results/benthic_patch_extras.md'      # written by tools/bench_patch.py --set benthic
 columns = [('row', 'name'), ('trained on', 'weak'), ('method', 'method'), ('accuracy', 'accuracy'),
            ('macro F1', 'macro_F1'), ('weighted F1', 'weighted_F1'), ('macro F1 / upper bound', 'ratio:macro_F1'),
            ('patch mIoU', 'patch_mIoU'), ('pseudo-labels acc', 'pseudo/accuracy'),

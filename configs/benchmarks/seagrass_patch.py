@@ -14,7 +14,7 @@ budget = ('Every row: ResNet-18 patch classifier, 6 epochs, batch 8, Adam 3e-4, 
           'SAM: no SAM checkpoint exists here, so that column measures plumbing, not quality).')
 metrics = 'patch'
 reference = 'patch_supervised_simclr_synth'    # the upper bound with the best row's init
-append = 'work_dirs/benchmarks/seagrass_patch_extras.md'      # written by tools/bench_patch.py
+append = 'docs/benchmark_results/seagrass_patch_extras.md'      # written by tools/bench_patch.py
 _wr = 'work_dirs/benchmarks'
 _data = ['tools/bench_patch.py', '--data-only']
 _simclr = ['tools/pretrain_simclr.py', 'work_dirs/seagrass_synth/train/frames', '--out', f'{_wr}/simclr_seagrass.pth',

@@ -251,3 +251,34 @@ rows = [dict(name='full_ce', weak='w', method='m', config='configs/camvid/full_c
     kept = [p for p in wr.iterdir() if p.name.startswith('full_ce.prev-')]
     assert len(kept) == 1 and (kept[0] / 'iter_3000.pth').read_bytes() == b'old checkpoint'
     assert json.loads((kept[0] / 'result.json').read_text())['mIoU'] == 38.29
+
+
+def test_results_are_copied_beside_the_doc_and_shown_from_the_copy(tmp_path, monkeypatch):
+    """A fresh clone has no work root: --report-only shows the committed copies, a run trains."""
+    import json
+    matrix = tmp_path / 'two.py'
+    matrix.write_text("""dataset = 'two'
+reference = 'full_ce'
+rows = [dict(name='full_ce', weak='w', method='m', config='configs/camvid/full_ce.py'),
+        dict(name='points_pce', weak='w', method='m', config='configs/camvid/points_pce.py')]
+""")
+    trained = []
+
+    def run_row(row, work_root, python, metrics):
+        trained.append(row['name'])
+        return seg_result(row['name'], row['config'], 30.0 + len(trained), None)
+    monkeypatch.setattr(benchmark, 'run_row', run_row)
+    doc = tmp_path / 'docs' / 'benchmarks.md'
+    args = ['--matrix', str(matrix), '--doc', str(doc)]
+    first = benchmark.main(args + ['--work-root', str(tmp_path / 'wr1')])
+    copies = tmp_path / 'docs' / 'benchmark_results'
+    assert sorted(p.name for p in copies.iterdir()) == ['full_ce.json', 'points_pce.json']
+    assert json.loads((copies / 'full_ce.json').read_text()) == first['full_ce']
+    fresh = tmp_path / 'wr2'                                   # another machine: no work root
+    shown = benchmark.main(args + ['--work-root', str(fresh), '--report-only'])
+    assert trained == ['full_ce', 'points_pce'] and shown == first and not fresh.exists()
+    assert '| points_pce | w points_pce |' in doc.read_text()
+    again = benchmark.main(args + ['--work-root', str(fresh), '--rows', 'points_pce'])   # a run measures
+    assert trained[-1] == 'points_pce' and again['points_pce']['mIoU'] == 33.0
+    assert json.loads((copies / 'points_pce.json').read_text())['mIoU'] == 33.0
+    assert again['full_ce'] == first['full_ce']                # the other row still from its copy
