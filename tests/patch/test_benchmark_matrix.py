@@ -176,15 +176,21 @@ def test_resumed_row_counts_each_step_once():
     assert benchmark.iteration_seconds(recs) == pytest.approx(10 * 1.0 + 10 * 1.0 + 10 * 2.0 + 10 * 2.0)
 
 
-def test_table_holds_a_row_that_another_process_finished_meanwhile(tmp_path, monkeypatch):
-    """Two rows of one matrix trained side by side: the one that ends last still shows both."""
-    import json
-    matrix = tmp_path / 'two.py'
+def two_row_matrix(folder: Path) -> Path:
+    """A seg matrix of two CamVid rows, the first its reference."""
+    matrix = folder / 'two.py'
     matrix.write_text("""dataset = 'two'
 reference = 'full_ce'
 rows = [dict(name='full_ce', weak='w', method='m', config='configs/camvid/full_ce.py'),
         dict(name='points_pce', weak='w', method='m', config='configs/camvid/points_pce.py')]
 """)
+    return matrix
+
+
+def test_table_holds_a_row_that_another_process_finished_meanwhile(tmp_path, monkeypatch):
+    """Two rows of one matrix trained side by side: the one that ends last still shows both."""
+    import json
+    matrix = two_row_matrix(tmp_path)
     wr = tmp_path / 'wr'
 
     def run_row(row, work_root, python, metrics):       # full_ce's process ends during this run
@@ -256,12 +262,7 @@ rows = [dict(name='full_ce', weak='w', method='m', config='configs/camvid/full_c
 def test_results_are_copied_beside_the_doc_and_shown_from_the_copy(tmp_path, monkeypatch):
     """A fresh clone has no work root: --report-only shows the committed copies, a run trains."""
     import json
-    matrix = tmp_path / 'two.py'
-    matrix.write_text("""dataset = 'two'
-reference = 'full_ce'
-rows = [dict(name='full_ce', weak='w', method='m', config='configs/camvid/full_ce.py'),
-        dict(name='points_pce', weak='w', method='m', config='configs/camvid/points_pce.py')]
-""")
+    matrix = two_row_matrix(tmp_path)
     trained = []
 
     def run_row(row, work_root, python, metrics):
