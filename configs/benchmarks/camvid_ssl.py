@@ -137,14 +137,3 @@ rows += [
                   '--cfg-options', 'train_cfg.max_iters=250']],
          extra_args=_short + ['model.net.pretrained=work_dirs/ssl/camvid_simclr/trunk_iter250.pth']),
 ]
-# A longer pretraining at the 3000-iteration schedule: the trunk of configs/ssl/camvid_densecl_1000.py
-# (twice the iterations, the same cosine decay stretched over them), full CE on both training seeds.
-_trunk1000 = [['tools/pretrain_ssl.py', 'configs/ssl/camvid_densecl_1000.py', '--work-dir', 'work_dirs/ssl/camvid_densecl_1000']]
-_init1000 = 'model.net.pretrained=work_dirs/ssl/camvid_densecl_1000/trunk.pth'
-rows += [
-    dict(name='ssl1000_full_ce', weak='full masks', method='CE, SSL init (1000 pretraining iterations)',
-         config='configs/ssl/camvid/full_ce.py', before=_trunk1000, extra_args=['--cfg-options', _init1000]),
-    dict(name='ssl1000_full_ce_seed1', weak='full masks',
-         method='CE, SSL init (1000 pretraining iterations); training seed 1', config='configs/ssl/camvid/full_ce.py',
-         before=_trunk1000, extra_args=['--cfg-options', _init1000, 'randomness.seed=1']),
-]
