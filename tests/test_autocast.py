@@ -1,11 +1,14 @@
 """WeakSegmentor(train_autocast=...): the training forward under torch.autocast, losses in float32."""
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 
 from wsseg.datasets.transforms import SegSample
 from wsseg.registry import MODELS
+from wsseg.utils import autocast
 
 
 def build(autocast):
@@ -36,7 +39,13 @@ def losses_and_grads(model):
     return losses, [p.grad for p in model.parameters() if p.grad is not None]
 
 
-def test_bf16_training_forward_matches_float32_closely():
+@pytest.fixture
+def native_bf16(monkeypatch):
+    """Run the bfloat16 path on any CPU (on an AVX2-only one it falls back to float32)."""
+    monkeypatch.setattr(autocast, 'cpu_native', lambda dtype: True)
+
+
+def test_bf16_training_forward_matches_float32_closely(native_bf16):
     ref_losses, ref_grads = losses_and_grads(build(None))
     bf_losses, bf_grads = losses_and_grads(build('bfloat16'))
     # bfloat16 keeps ~3 significant digits of each logit: CE barely moves, while the CRF term of
@@ -61,3 +70,26 @@ def test_prediction_stays_float32_and_bad_dtype_is_refused():
     assert model(data['inputs']).dtype == torch.float32
     with pytest.raises(ValueError, match="train_autocast must be None, 'bfloat16'"):
         build('int8')
+
+
+def test_a_cpu_without_native_bf16_trains_in_float32_and_says_so(monkeypatch):
+    """On an AVX2-only CPU a bfloat16 convolution takes a slow reference kernel (about 20x a
+    float32 step): the config's autocast is dropped, with one warning, not silently obeyed."""
+    monkeypatch.setattr(autocast, 'cpu_native', lambda dtype: False)
+    monkeypatch.setattr(autocast, '_warned', set())
+    ref_losses, ref_grads = losses_and_grads(build(None))
+    with pytest.warns(UserWarning, match="train_autocast='bfloat16' ignored, training in float32"):
+        got_losses, got_grads = losses_and_grads(build('bfloat16'))
+    assert {k: v.item() for k, v in got_losses.items()} == {k: v.item() for k, v in ref_losses.items()}
+    assert all(torch.equal(a, b) for a, b in zip(got_grads, ref_grads))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')                   # once per owner and device, not per step
+        losses_and_grads(build('bfloat16'))
+
+
+def test_the_native_probe_names_the_dtype_and_device():
+    assert autocast.autocast_dtype(None, 'cpu', 'x') is None
+    assert autocast.native('cpu', torch.bfloat16) == autocast.cpu_native(torch.bfloat16)
+    assert isinstance(autocast.cpu_native(torch.bfloat16), bool)
+    if autocast.cpu_native(torch.bfloat16):
+        assert autocast.autocast_dtype('bfloat16', 'cpu', 'x') is torch.bfloat16

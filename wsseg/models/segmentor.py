@@ -11,6 +11,7 @@ from wsseg.datasets.transforms import SegSample
 from wsseg.losses.base import SegBatch
 from wsseg.losses.schedule import LossSchedule
 from wsseg.registry import MODELS
+from wsseg.utils.autocast import autocast_dtype
 
 IMAGENET_MEAN = (123.675, 116.28, 103.53)
 IMAGENET_STD = (58.395, 57.12, 57.375)
@@ -74,8 +75,10 @@ class WeakSegmentor(BaseModel):
 
     ``train_autocast='bfloat16'`` runs the network's training forward (and so its backward)
     under ``torch.autocast`` on the input's device, CPU or CUDA: about 1.7x faster per step on
-    CPUs with AVX512-BF16 (mmengine's AmpOptimWrapper refuses CPUs). Losses always see float32
-    logits and run outside autocast; validation and prediction stay in float32.
+    CPUs with AVX512-BF16 (mmengine's AmpOptimWrapper refuses CPUs). A device without native
+    bfloat16 (an AVX2-only CPU, where it is many times slower) trains in float32 and warns once
+    (:mod:`wsseg.utils.autocast`). Losses always see float32 logits and run outside autocast;
+    validation and prediction stay in float32.
     """
 
     def __init__(self, net: dict, losses: list[dict], data_preprocessor: dict | None = None,
@@ -102,7 +105,7 @@ class WeakSegmentor(BaseModel):
     def forward(self, inputs: torch.Tensor, data_samples: list[SegSample] | None = None,
                 mode: str = 'tensor'):
         if mode == 'loss':
-            dtype = getattr(torch, self.train_autocast) if self.train_autocast else None
+            dtype = autocast_dtype(self.train_autocast, inputs.device.type, 'WeakSegmentor')
             with torch.autocast(inputs.device.type, dtype=dtype, enabled=dtype is not None):
                 logits = self.net(inputs)
             with torch.autocast(inputs.device.type, enabled=False):
