@@ -26,3 +26,21 @@ rows = [
          method='CE, SSL init (1000 pretraining iterations); training seed 1', config='configs/ssl/camvid/full_ce.py',
          before=_trunk1000, extra_args=['--cfg-options', _init1000, 'randomness.seed=1']),
 ]
+# The same question on the 750-iteration schedule, in float32 (model.train_autocast=None): rows
+# that an AVX2-only CPU can train (bfloat16 autocast is ~26x slower there; tools/bench_autocast.py),
+# with a float32 random-init reference on the same seed. The bfloat16 rows of camvid_ssl at 750
+# (full_ce_750, ssl_full_ce_750, ...) are the 500-iteration trunk's point.
+_short = ['--cfg-options', 'train_cfg.max_iters=750', 'param_scheduler.0.end=750', 'model.train_autocast=None']
+rows += [
+    dict(name='full_ce_750_fp32', weak='full masks', method='CE, 750 iterations, float32',
+         config='configs/camvid/full_ce.py', extra_args=_short),
+    dict(name='ssl1000_full_ce_750_fp32', weak='full masks',
+         method='CE, SSL init (1000 pretraining iterations), 750 iterations, float32',
+         config='configs/ssl/camvid/full_ce.py', before=_trunk1000, extra_args=_short + [_init1000]),
+    dict(name='full_ce_750_fp32_seed1', weak='full masks', method='CE, 750 iterations, float32; training seed 1',
+         config='configs/camvid/full_ce.py', extra_args=_short + ['randomness.seed=1']),
+    dict(name='ssl1000_full_ce_750_fp32_seed1', weak='full masks',
+         method='CE, SSL init (1000 pretraining iterations), 750 iterations, float32; training seed 1',
+         config='configs/ssl/camvid/full_ce.py', before=_trunk1000,
+         extra_args=_short + [_init1000, 'randomness.seed=1']),
+]
