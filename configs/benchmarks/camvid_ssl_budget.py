@@ -5,9 +5,10 @@
 #   python tools/benchmark.py --matrix configs/benchmarks/camvid_ssl_budget.py
 dataset = 'CamVid (240x180, 367 train / 101 val)'
 reference = 'full_ce'
-budget = ('Every row: full masks, CE, 3000 iterations, the same network and schedule; training seed 0 '
-          'except *_seed1; the trunk: random weights, or DenseCL-style pretraining on the 367 unlabelled '
-          'train frames for 500 (ssl_*) or 1000 (ssl1000_*) iterations.')
+budget = ('Every row: full masks, CE, the same network; 3000 iterations with a bfloat16 forward, or 750 '
+          'iterations in float32 (*_750_fp32, each ratio against the float32 random-init row of its seed); '
+          'training seed 0 except *_seed1; the trunk: random weights, or DenseCL-style pretraining on the '
+          '367 unlabelled train frames for 500 (ssl_*) or 1000 (ssl1000_*) iterations.')
 _seed1 = ['--cfg-options', 'randomness.seed=1']
 _trunk = [['tools/pretrain_ssl.py', 'configs/ssl/camvid_densecl.py', '--work-dir', 'work_dirs/ssl/camvid_densecl']]
 _trunk1000 = [['tools/pretrain_ssl.py', 'configs/ssl/camvid_densecl_1000.py', '--work-dir', 'work_dirs/ssl/camvid_densecl_1000']]
@@ -33,14 +34,16 @@ rows = [
 _short = ['--cfg-options', 'train_cfg.max_iters=750', 'param_scheduler.0.end=750', 'model.train_autocast=None']
 rows += [
     dict(name='full_ce_750_fp32', weak='full masks', method='CE, 750 iterations, float32',
-         config='configs/camvid/full_ce.py', extra_args=_short),
+         config='configs/camvid/full_ce.py', extra_args=_short, reference='full_ce_750_fp32'),
     dict(name='ssl1000_full_ce_750_fp32', weak='full masks',
          method='CE, SSL init (1000 pretraining iterations), 750 iterations, float32',
-         config='configs/ssl/camvid/full_ce.py', before=_trunk1000, extra_args=_short + [_init1000]),
+         config='configs/ssl/camvid/full_ce.py', before=_trunk1000, extra_args=_short + [_init1000],
+         reference='full_ce_750_fp32'),
     dict(name='full_ce_750_fp32_seed1', weak='full masks', method='CE, 750 iterations, float32; training seed 1',
-         config='configs/camvid/full_ce.py', extra_args=_short + ['randomness.seed=1']),
+         config='configs/camvid/full_ce.py', extra_args=_short + ['randomness.seed=1'],
+         reference='full_ce_750_fp32_seed1'),
     dict(name='ssl1000_full_ce_750_fp32_seed1', weak='full masks',
          method='CE, SSL init (1000 pretraining iterations), 750 iterations, float32; training seed 1',
          config='configs/ssl/camvid/full_ce.py', before=_trunk1000,
-         extra_args=_short + [_init1000, 'randomness.seed=1']),
+         extra_args=_short + [_init1000, 'randomness.seed=1'], reference='full_ce_750_fp32_seed1'),
 ]
