@@ -73,12 +73,8 @@ def main(argv=None) -> str:
              f"| {'yes' if native else 'no'} | {med['float32']:.2f} s | {med['bfloat16 autocast']:.2f} s | "
              f"**{ratio:.1f}x** | {'trains in bfloat16' if native else 'trains in float32, with a warning'} |"]
     body = '\n'.join(lines)
-    print(body)
-    if not args.no_write:
-        from tools.benchmark import write_section
-        write_section(REPO / args.doc, 'autocast_speed', body)
-        print(f'\nwritten to {args.doc} (section autocast_speed)')
-    return body
+    from tools.benchmark import publish
+    return publish(body, REPO / args.doc, 'autocast_speed', not args.no_write)
 
 
 if __name__ == '__main__':

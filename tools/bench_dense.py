@@ -172,12 +172,8 @@ def main(argv=None) -> str:
     lines += [f"| {name} | {m['extra_mb']:.0f} MB | {m['inputs_mb']:.0f} MB | {m['total_mb']:.0f} MB |"
               for name, _, m in mem]
     body = '\n'.join(lines)
-    print(body)
-    if not args.no_write:
-        from tools.benchmark import write_section
-        write_section(REPO / args.doc, 'dense_speed', body)
-        print(f'\nwritten to {args.doc} (section dense_speed)')
-    return body
+    from tools.benchmark import publish
+    return publish(body, REPO / args.doc, 'dense_speed', not args.no_write)
 
 
 if __name__ == '__main__':

@@ -33,7 +33,7 @@ import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.dataset import pseudo_collate  # noqa: E402
 
-from tools.benchmark import write_section  # noqa: E402
+from tools.benchmark import publish  # noqa: E402
 from wsseg.utils.setup_env import register_all_modules  # noqa: E402
 
 SMALL_SAMS = {
@@ -224,11 +224,7 @@ def main(argv=None) -> str:
         vitb = None if args.no_vit_b else bench_vit_b(samples[0], args.repeats)
     steps = bench_losses(camvid_batch(args.camvid, args.batch), args.repeats)
     body = table(dec, steps, vitb, args)
-    print('\n' + body)
-    if not args.no_doc:
-        write_section(REPO / args.doc, 'sam_speed', body)
-        print(f'\nwritten to {args.doc} (section sam_speed)')
-    return body
+    return publish(body, REPO / args.doc, 'sam_speed', not args.no_doc)
 
 
 if __name__ == '__main__':

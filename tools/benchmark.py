@@ -330,6 +330,15 @@ def write_section(doc: Path, name: str, body: str) -> None:
     doc.write_text(text)
 
 
+def publish(body: str, doc: Path, name: str, write: bool = True) -> str:
+    """Print a speed script's table and, unless ``write`` is False, put it in section ``name`` of ``doc``."""
+    print('\n' + body)
+    if write:
+        write_section(doc, name, body)
+        print(f'\nwritten to {doc} (section {name})')
+    return body
+
+
 def stored_result(store: Path, row: dict) -> dict | None:
     """The row's stored result, ``None`` if there is none; a result of another config is an error."""
     if not store.exists():

@@ -283,3 +283,13 @@ def test_results_are_copied_beside_the_doc_and_shown_from_the_copy(tmp_path, mon
     assert trained[-1] == 'points_pce' and again['points_pce']['mIoU'] == 33.0
     assert json.loads((copies / 'points_pce.json').read_text())['mIoU'] == 33.0
     assert again['full_ce'] == first['full_ce']                # the other row still from its copy
+
+
+def test_publish_prints_and_writes_a_speed_section(tmp_path, capsys):
+    doc = tmp_path / 'b.md'
+    doc.write_text('# B\n\n<!-- benchmark:speed:begin -->\nold\n<!-- benchmark:speed:end -->\n\ntail\n')
+    assert benchmark.publish('| a | b |', doc, 'speed') == '| a | b |'
+    assert doc.read_text() == '# B\n\n<!-- benchmark:speed:begin -->\n| a | b |\n<!-- benchmark:speed:end -->\n\ntail\n'
+    assert '| a | b |' in capsys.readouterr().out
+    benchmark.publish('new', doc, 'speed', write=False)
+    assert '| a | b |' in doc.read_text()
