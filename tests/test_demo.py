@@ -5,7 +5,10 @@ import json
 import re
 from pathlib import Path
 
+import torch
+
 from tools.demo import main
+from wsseg.utils.autocast import native
 
 
 def test_demo_end_to_end(tmp_path, capsys):
@@ -32,6 +35,9 @@ def test_demo_end_to_end(tmp_path, capsys):
     text = console.out + console.err
     assert [ln[:5] for ln in text.splitlines() if re.match(r'\[\d/5\]', ln)] == \
         ['[1/5]', '[2/5]', '[3/5]', '[4/5]', '[5/5]']
+    step3 = next(ln for ln in text.splitlines() if ln.startswith('[3/5]'))
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    assert step3.endswith(' forward') and ('bfloat16 forward' in step3) == native(device, torch.bfloat16)
     for dump in ('System environment', 'Config:', 'Hooks will be executed', 'mmengine - INFO', 'WARNING'):
         assert dump not in text, dump
     log = Path(summary['log'])

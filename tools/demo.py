@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
+import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
@@ -35,6 +36,7 @@ from tqdm import tqdm  # noqa: E402
 from wsseg.datasets.synthetic import make_scenes  # noqa: E402
 from wsseg.evaluation.confusion import confusion_matrix, scores_from_confusion  # noqa: E402
 from wsseg.registry import DATASETS, PSEUDO_LABELLERS, RUNNERS  # noqa: E402
+from wsseg.utils.autocast import native  # noqa: E402
 from wsseg.utils.io import read_image, read_mask, write_png_atomic  # noqa: E402
 from wsseg.utils.setup_env import register_all_modules  # noqa: E402
 from wsseg.visualization.plots import save_overlay_grid  # noqa: E402
@@ -72,6 +74,15 @@ class TrainProgress(Hook):
 
     def after_train(self, runner) -> None:
         self.bar.close()
+
+
+def forward_precision(cfg: Config) -> str:
+    """The training forward's precision on this machine (WeakSegmentor drops a non-native autocast)."""
+    name = cfg.model.get('train_autocast')
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    if name is None:
+        return 'float32'
+    return name if native(device, getattr(torch, name)) else f'float32 (this {device} has no native {name})'
 
 
 def build_quiet_runner(cfg: Config):
@@ -152,7 +163,8 @@ def run(argv=None) -> dict:
     print(f'\n      scribbles label {100 * np.mean(fracs):.2f}% of train pixels (written to {scribble_dir})')
 
     losses = ' + '.join(loss['type'] for loss in cfg.model.losses)
-    print(f'[3/5] training DeepLabV3+ R18 on the scribbles: {losses}, {cfg.train_cfg.max_iters} iterations')
+    print(f'[3/5] training DeepLabV3+ R18 on the scribbles: {losses}, {cfg.train_cfg.max_iters} iterations, '
+          f'{forward_precision(cfg)} forward')
     runner = build_quiet_runner(cfg)
     log_file = Path(runner.log_dir) / f'{runner.timestamp}.log'
     print(f'      mmengine log (environment, config, hooks, losses): {log_file}')
