@@ -73,7 +73,7 @@ def test_prediction_stays_float32_and_bad_dtype_is_refused():
 
 
 def test_a_cpu_without_native_bf16_trains_in_float32_and_says_so(monkeypatch):
-    """On an AVX2-only CPU a bfloat16 convolution takes a slow reference kernel (about 20x a
+    """On an AVX2-only CPU a bfloat16 convolution takes a slow reference kernel (about 26x a
     float32 step): the config's autocast is dropped, with one warning, not silently obeyed."""
     monkeypatch.setattr(autocast, 'cpu_native', lambda dtype: False)
     monkeypatch.setattr(autocast, '_warned', set())

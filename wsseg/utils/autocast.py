@@ -2,7 +2,7 @@
 
 On a CPU without native bfloat16 (AVX2 only, e.g. many AMD EPYC and desktop parts), oneDNN has
 no bfloat16 convolution and PyTorch falls back to a slow reference kernel: a DeepLabV3+ R18
-training step under ``torch.autocast('cpu', torch.bfloat16)`` took about 20x the float32 step
+training step under ``torch.autocast('cpu', torch.bfloat16)`` took about 26x the float32 step
 here (docs/benchmarks.md). Such a config then trains in float32, with a warning, instead.
 """
 from __future__ import annotations
