@@ -23,7 +23,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from tools.bench_dense import build_models, make_batch  # noqa: E402
+from tools.bench_dense import build_model, make_batch  # noqa: E402
 from wsseg.utils.autocast import cpu_native  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def main(argv=None) -> str:
     p.add_argument('--no-write', action='store_true')
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    model, _, k = build_models('cpu')
+    model, k = build_model('cpu', [dict(type='PartialCrossEntropy')])
     data = make_batch(model, k, 8, 128, 'cpu')
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
     precisions = {'float32': None, 'bfloat16 autocast': torch.bfloat16}

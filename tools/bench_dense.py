@@ -34,17 +34,22 @@ CRF_CFG = {k: v for k, v in Config.fromfile(str(REPO / 'configs/rloss/_regularis
            if k not in ('start_iter', 'ramp_iters')}
 
 
-def build_models(device: str):
-    """Two WeakSegmentors with identical weights: pCE, and pCE + CRF loss."""
+def build_model(device: str, losses: list[dict]):
+    """The CamVid benchmark's WeakSegmentor (DeepLabV3+ R18) with ``losses``, seed-0 weights."""
     from wsseg.registry import MODELS
     from wsseg.utils.setup_env import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(str(REPO / 'configs/camvid/_base_.py')).model
     torch.manual_seed(0)
-    pce = MODELS.build(dict(cfg, losses=[dict(type='PartialCrossEntropy')])).to(device)
-    crf = MODELS.build(dict(cfg, losses=[dict(type='PartialCrossEntropy'), CRF_CFG])).to(device)
+    return MODELS.build(dict(cfg, losses=losses)).to(device), int(cfg.net.num_classes)
+
+
+def build_models(device: str):
+    """Two WeakSegmentors with identical weights: pCE, and pCE + CRF loss."""
+    pce, k = build_model(device, [dict(type='PartialCrossEntropy')])
+    crf, _ = build_model(device, [dict(type='PartialCrossEntropy'), CRF_CFG])
     crf.load_state_dict(pce.state_dict())
-    return pce, crf, int(cfg.net.num_classes)
+    return pce, crf, k
 
 
 def make_batch(model, k: int, batch: int, size: int, device: str) -> dict:
