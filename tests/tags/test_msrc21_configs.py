@@ -108,3 +108,34 @@ def test_msrc21_ssl_pretraining_reads_train_images_only(shared_data):
     val = {p.name for p in (shared_data / 'msrc21' / 'images' / 'val').glob('*.png')}
     assert len(names) == 276 and not names & val
     assert cfg.train_cfg.max_iters == cfg.param_scheduler[0].T_max == ds_cfg.length // cfg.batch_size
+
+
+CAM_CONFIGS = sorted(p for p in (REPO / 'configs/cam').glob('*.py') if not p.name.startswith('_'))
+
+
+@pytest.mark.parametrize('path', CAM_CONFIGS, ids=[p.stem for p in CAM_CONFIGS])
+def test_cam_classifier_schedule_is_consistent(path):
+    """A longer CAM classifier (e.g. msrc21_tags_cam_long.py) restates its schedule: the poly decay
+    ends where training does and validation and checkpoints fall inside it. A base variable is
+    not re-evaluated, so a derived config that only changed ``max_iters`` would fail here.
+    (The folder also holds a tags row's second stage, camvid_tags_cam_stage2.py: the same check.)"""
+    cfg = Config.fromfile(str(path))
+    iters = cfg.train_cfg.max_iters
+    (poly,) = [s for s in cfg.param_scheduler if s.type == 'PolyLR']
+    assert poly.end == iters, path.name
+    assert cfg.train_cfg.val_interval <= iters and iters % cfg.default_hooks.checkpoint.interval == 0, path.name
+
+
+def test_camlong_pipeline_differs_only_by_its_cam_classifier():
+    """configs/pipelines/msrc21_tags_crossimage_camlong_deeplab.py is the (d) chain with the
+    1200-iteration classifier: the same labeller, quality and stage 2, its own work_dir."""
+    base = Config.fromfile(str(REPO / 'configs/pipelines/msrc21_tags_crossimage_deeplab.py'))
+    long = Config.fromfile(str(REPO / 'configs/pipelines/msrc21_tags_crossimage_camlong_deeplab.py'))
+    assert long.pseudo_labels.train.config == 'configs/cam/msrc21_tags_cam_long.py'
+    assert Config.fromfile(str(REPO / long.pseudo_labels.train.config)).train_cfg.max_iters == 1200
+    assert long.pseudo_labels.train.cfg_options == base.pseudo_labels.train.cfg_options
+    for key in ('labeller', 'dataset'):
+        assert long.pseudo_labels[key] == base.pseudo_labels[key], key
+    for key in ('weak_labels', 'quality', 'stage2', 'evaluate'):
+        assert long[key] == base[key], key
+    assert long.work_dir != base.work_dir
