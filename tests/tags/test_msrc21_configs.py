@@ -126,16 +126,35 @@ def test_cam_classifier_schedule_is_consistent(path):
     assert cfg.train_cfg.val_interval <= iters and iters % cfg.default_hooks.checkpoint.interval == 0, path.name
 
 
-def test_camlong_pipeline_differs_only_by_its_cam_classifier():
-    """configs/pipelines/msrc21_tags_crossimage_camlong_deeplab.py is the (d) chain with the
-    1200-iteration classifier: the same labeller, quality and stage 2, its own work_dir."""
+@pytest.mark.parametrize('chain, classifier', [
+    ('msrc21_tags_crossimage_camlong_deeplab.py', 'configs/cam/msrc21_tags_cam_long.py'),
+    ('msrc21_tags_crossimage_camms_deeplab.py', 'configs/cam/msrc21_tags_cam_ms.py')])
+def test_cam_classifier_chains_differ_only_by_their_cam_classifier(chain, classifier):
+    """The (d) chains with another CAM classifier (1200 iterations; 1200 iterations at several
+    scales) are the (d) chain with that classifier: the same labeller, quality and stage 2, their
+    own work_dir."""
     base = Config.fromfile(str(REPO / 'configs/pipelines/msrc21_tags_crossimage_deeplab.py'))
-    long = Config.fromfile(str(REPO / 'configs/pipelines/msrc21_tags_crossimage_camlong_deeplab.py'))
-    assert long.pseudo_labels.train.config == 'configs/cam/msrc21_tags_cam_long.py'
-    assert Config.fromfile(str(REPO / long.pseudo_labels.train.config)).train_cfg.max_iters == 1200
-    assert long.pseudo_labels.train.cfg_options == base.pseudo_labels.train.cfg_options
+    other = Config.fromfile(str(REPO / 'configs/pipelines' / chain))
+    assert other.pseudo_labels.train.config == classifier
+    assert Config.fromfile(str(REPO / classifier)).train_cfg.max_iters == 1200
+    assert other.pseudo_labels.train.cfg_options == base.pseudo_labels.train.cfg_options
     for key in ('labeller', 'dataset'):
-        assert long.pseudo_labels[key] == base.pseudo_labels[key], key
+        assert other.pseudo_labels[key] == base.pseudo_labels[key], key
     for key in ('weak_labels', 'quality', 'stage2', 'evaluate'):
-        assert long[key] == base[key], key
-    assert long.work_dir != base.work_dir
+        assert other[key] == base[key], key
+    assert other.work_dir != base.work_dir
+
+
+@pytest.mark.parametrize('name, short_side', [('msrc21_tags_cam_ms.py', (64, 192)),
+                                               ('msrc21_tags_cam_ms_narrow.py', (96, 160))])
+def test_multiscale_cam_classifier_differs_only_by_its_resize(name, short_side):
+    """The multi-scale classifiers are the 1200-iteration one with the fixed 128-pixel Resize
+    swapped for RandomResize; model, schedule and the rest of the pipeline are the same."""
+    long = Config.fromfile(str(REPO / 'configs/cam/msrc21_tags_cam_long.py'))
+    ms = Config.fromfile(str(REPO / 'configs/cam' / name))
+    pipe_long, pipe_ms = long.train_dataloader.dataset.pipeline, ms.train_dataloader.dataset.pipeline
+    (i,) = [i for i, t in enumerate(pipe_long) if t.type == 'Resize']
+    assert pipe_ms[i] == dict(type='RandomResize', short_side=short_side)
+    assert pipe_ms[:i] + pipe_ms[i + 1:] == pipe_long[:i] + pipe_long[i + 1:]
+    for key in ('model', 'train_cfg', 'param_scheduler', 'optim_wrapper', 'val_dataloader'):
+        assert ms[key] == long[key], key

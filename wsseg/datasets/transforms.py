@@ -94,20 +94,46 @@ class Resize:
         self.scale, self.short_side = scale, short_side
 
     def __call__(self, results: dict) -> dict:
-        h, w = results['img'].shape[:2]
-        if self.scale is not None:
-            size = tuple(self.scale)
-        else:
-            r = self.short_side / min(h, w)
-            size = (max(1, round(h * r)), max(1, round(w * r)))
-        results['img'] = _resize_img(results['img'], size)
-        for key in ('gt_seg_map', 'target_map'):
-            if key in results:
-                results[key] = _resize_mask(results[key], size)
-        if results.get('weak') is not None:
-            results['weak'] = results['weak'].resize(size)
-        results['img_shape'] = size
-        return results
+        size = tuple(self.scale) if self.scale is not None else short_side_size(results, self.short_side)
+        return resize_results(results, size)
+
+
+def short_side_size(results: dict, short_side: int) -> tuple[int, int]:
+    """(H, W) of ``results['img']`` scaled so its short side is ``short_side`` (ratio kept)."""
+    h, w = results['img'].shape[:2]
+    r = short_side / min(h, w)
+    return max(1, round(h * r)), max(1, round(w * r))
+
+
+def resize_results(results: dict, size: tuple[int, int]) -> dict:
+    """Resize the image (bilinear), its masks and weak labels (nearest) to ``size`` = (H, W)."""
+    results['img'] = _resize_img(results['img'], size)
+    for key in ('gt_seg_map', 'target_map'):
+        if key in results:
+            results[key] = _resize_mask(results[key], size)
+    if results.get('weak') is not None:
+        results['weak'] = results['weak'].resize(size)
+    results['img_shape'] = size
+    return results
+
+
+@TRANSFORMS.register_module()
+class RandomResize:
+    """Multi-scale training: the short side is drawn uniformly from ``short_side=(lo, hi)`` pixels.
+
+    The scale augmentation of WSSS classifiers (IRN, AffinityNet: 0.5-1.5x): CAMs are then
+    computed at several scales, so the classifier should have seen objects at several sizes.
+    """
+
+    def __init__(self, short_side: tuple[int, int]):
+        lo, hi = (int(v) for v in short_side)
+        if not 0 < lo <= hi:
+            raise ValueError(f'RandomResize: short_side must be (lo, hi) with 0 < lo <= hi, got {short_side}')
+        self.short_side = (lo, hi)
+
+    def __call__(self, results: dict) -> dict:
+        side = int(np.random.randint(self.short_side[0], self.short_side[1] + 1))
+        return resize_results(results, short_side_size(results, side))
 
 
 @TRANSFORMS.register_module()
