@@ -137,7 +137,9 @@ def test_cam_classifier_chains_differ_only_by_their_cam_classifier(chain, classi
     other = Config.fromfile(str(REPO / 'configs/pipelines' / chain))
     assert other.pseudo_labels.train.config == classifier
     assert Config.fromfile(str(REPO / classifier)).train_cfg.max_iters == 1200
-    assert other.pseudo_labels.train.cfg_options == base.pseudo_labels.train.cfg_options
+    opts, base_opts = dict(other.pseudo_labels.train.cfg_options), dict(base.pseudo_labels.train.cfg_options)
+    opts.pop('train_dataloader.dataset.pipeline'), base_opts.pop('train_dataloader.dataset.pipeline')
+    assert opts == base_opts
     for key in ('labeller', 'dataset'):
         assert other.pseudo_labels[key] == base.pseudo_labels[key], key
     for key in ('weak_labels', 'quality', 'stage2', 'evaluate'):
@@ -158,3 +160,21 @@ def test_multiscale_cam_classifier_differs_only_by_its_resize(name, short_side):
     assert pipe_ms[:i] + pipe_ms[i + 1:] == pipe_long[:i] + pipe_long[i + 1:]
     for key in ('model', 'train_cfg', 'param_scheduler', 'optim_wrapper', 'val_dataloader'):
         assert ms[key] == long[key], key
+
+
+LOADING = ('LoadImage', 'LoadMask', 'LoadWeakLabels')
+
+
+@pytest.mark.parametrize('chain', sorted(p.name for p in (REPO / 'configs/pipelines').glob('msrc21_tags_*.py')))
+def test_chain_trains_its_cam_classifier_with_the_classifier_s_own_augmentation(chain):
+    """A chain swaps the classifier's training pipeline for one that reads stage 1's stored tags.
+    The steps after loading (resize, flip, packing) must stay the classifier config's own:
+    otherwise a multi-scale classifier would silently train at one scale in the chain."""
+    from wsseg.pipeline.stages import PseudoLabelsStage, load_config
+    spec = Config.fromfile(str(REPO / 'configs/pipelines' / chain)).pseudo_labels.to_dict()
+    for train in PseudoLabelsStage.trainings(spec):
+        own = Config.fromfile(str(REPO / train['config'])).train_dataloader.dataset.pipeline
+        in_chain = load_config(train).train_dataloader.dataset.pipeline
+        assert [t for t in in_chain if t['type'] not in LOADING] == \
+            [t for t in own if t['type'] not in LOADING], (chain, train['config'])
+        assert any(t['type'] == 'LoadWeakLabels' for t in in_chain)
