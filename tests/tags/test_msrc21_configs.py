@@ -128,7 +128,8 @@ def test_cam_classifier_schedule_is_consistent(path):
 
 @pytest.mark.parametrize('chain, classifier', [
     ('msrc21_tags_crossimage_camlong_deeplab.py', 'configs/cam/msrc21_tags_cam_long.py'),
-    ('msrc21_tags_crossimage_camms_deeplab.py', 'configs/cam/msrc21_tags_cam_ms.py')])
+    ('msrc21_tags_crossimage_camms_deeplab.py', 'configs/cam/msrc21_tags_cam_ms.py'),
+    ('msrc21_tags_crossimage_camms_narrow_deeplab.py', 'configs/cam/msrc21_tags_cam_ms_narrow.py')])
 def test_cam_classifier_chains_differ_only_by_their_cam_classifier(chain, classifier):
     """The (d) chains with another CAM classifier (1200 iterations; 1200 iterations at several
     scales) are the (d) chain with that classifier: the same labeller, quality and stage 2, their
