@@ -17,13 +17,11 @@ weak_labels = dict(dataset=train_split,
                    sources=[dict(type='Scribbles', simulate=True, coverage=0.03, seed=0)])
 
 pseudo_labels = dict(
-    # the row's own config, with its weak labels read from stage 1 instead of simulated
-    train=dict(config='configs/rloss/camvid_scribbles_pce_crf_entropy.py',
+    # the row's own config, with its weak labels read from stage 1 instead of simulated (its
+    # LoadWeakLabels step becomes `stored`, its LoadMask goes; its augmentation stays its own)
+    train=dict(config='configs/rloss/camvid_scribbles_pce_crf_entropy.py', weak_loader=stored,
                cfg_options={'train_dataloader.dataset.data_root': '${data_root}',
-                            'val_dataloader.dataset.data_root': '${data_root}',
-                            'train_dataloader.dataset.pipeline': [
-                   dict(type='LoadImage'), stored, dict(type='RandomCrop', size=(128, 128)),
-                   dict(type='RandomFlip', prob=0.5), dict(type='PackSegInputs', target='partial')]}),
+                            'val_dataloader.dataset.data_root': '${data_root}'}),
     labeller=dict(type='NetworkPseudoLabeller', keep_weak=True, crf=dict(n_iters=5)),
     dataset=dict(train_split, pipeline=[dict(type='LoadImage'), stored,
                                         dict(type='PackSegInputs', target='none')]))

@@ -3,8 +3,4 @@
 #   python tools/run_pipeline.py configs/pipelines/msrc21_tags_crossimage_camms_narrow_deeplab.py
 _base_ = ['./msrc21_tags_crossimage_camms_deeplab.py']
 work_dir = 'work_dirs/pipelines/msrc21_tags_crossimage_camms_narrow_deeplab'
-pseudo_labels = dict(train=dict(
-    config='configs/cam/msrc21_tags_cam_ms_narrow.py',
-    cfg_options={'train_dataloader.dataset.pipeline': [
-        dict(type='LoadImage'), {{_base_.stored}}, dict(type='RandomResize', short_side=(96, 160)),
-        dict(type='RandomFlip', prob=0.5), dict(type='PackSegInputs', target='none')]}))
+pseudo_labels = dict(train=dict(config='configs/cam/msrc21_tags_cam_ms_narrow.py'))

@@ -19,13 +19,11 @@ stored = dict(type='LoadWeakLabels', sources=[dict(type='StoredWeakLabels', weak
 weak_labels = dict(dataset=train_split, sources=[dict(type='Tags', simulate=True)])
 
 pseudo_labels = dict(
-    # the benchmark's CAM classifier config, its tags read from stage 1 instead of simulated
-    train=dict(config='configs/cam/msrc21_tags_cam.py',
+    # the benchmark's CAM classifier config, its tags read from stage 1 instead of simulated (its
+    # LoadWeakLabels step becomes `stored`, its LoadMask goes; its augmentation stays its own)
+    train=dict(config='configs/cam/msrc21_tags_cam.py', weak_loader=stored,
                cfg_options={'train_dataloader.dataset.data_root': '${data_root}',
-                            'val_dataloader.dataset.data_root': '${data_root}',
-                            'train_dataloader.dataset.pipeline': [
-                   dict(type='LoadImage'), stored, dict(type='Resize', short_side=128),
-                   dict(type='RandomFlip', prob=0.5), dict(type='PackSegInputs', target='none')]}),
+                            'val_dataloader.dataset.data_root': '${data_root}'}),
     labeller=dict(type='CamPseudoLabeller',
                   model=dict(type='CamClassifier', num_classes=21, depth=18, output_stride=16),
                   scales=(0.4, 0.6), flip=True, fg_threshold=0.0, bg_threshold=0.0,

@@ -193,3 +193,23 @@ def test_quality_pictures_spread_over_the_dataset():
     assert spread(276, 6) == {0, 55, 110, 165, 220, 275}
     assert spread(6, 2) == {0, 5} and spread(3, 10) == {0, 1, 2} and spread(1, 6) == {0}
     assert spread(0, 6) == set() and spread(10, 0) == set()
+
+
+def test_weak_loader_swaps_only_the_weak_label_step():
+    """``weak_loader`` in a training spec keeps the config's own augmentation, replaces its
+    LoadWeakLabels step and drops LoadMask; a config without one such step, or one that trains on
+    the true masks, is refused with its name."""
+    from wsseg.pipeline.stages import load_config
+    stored = dict(type='LoadWeakLabels', sources=[dict(type='StoredWeakLabels', weak_dir='/w/labels')])
+    config = 'configs/camvid/scribbles_pce.py'
+    own = Config.fromfile(str(REPO / config)).train_dataloader.dataset.pipeline
+    swapped = load_config(dict(config=config, weak_loader=stored)).train_dataloader.dataset.pipeline
+    assert [t['type'] for t in own][:3] == ['LoadImage', 'LoadMask', 'LoadWeakLabels']
+    assert swapped == [own[0], stored] + own[3:]
+    assert load_config(dict(config=config)).train_dataloader.dataset.pipeline == own
+    with pytest.raises(ValueError, match=r"configs/camvid/full_ce.py.*target='gt'"):
+        load_config(dict(config='configs/camvid/full_ce.py', weak_loader=stored))
+    no_weak = [t for t in own if t['type'] != 'LoadWeakLabels']
+    with pytest.raises(ValueError, match='scribbles_pce.py: weak_loader replaces the one LoadWeakLabels'):
+        load_config(dict(config=config, weak_loader=stored,
+                         cfg_options={'train_dataloader.dataset.pipeline': no_weak}))

@@ -71,7 +71,8 @@ def repo_path(p: str | Path) -> Path:
 
 def load_config(spec: dict) -> Config:
     """``spec['config']`` merged with ``spec['cfg_options']``; ``spec['env']`` sets environment
-    variables while the file is read, for configs that use mmengine's ``{{$VAR:default}}``."""
+    variables while the file is read, for configs that use mmengine's ``{{$VAR:default}}``;
+    ``spec['weak_loader']`` replaces the training's weak-label loading (:func:`swap_weak_loader`)."""
     env = {k: str(v) for k, v in (spec.get('env') or {}).items()}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -84,6 +85,29 @@ def load_config(spec: dict) -> Config:
             else:
                 os.environ[k] = v
     cfg.merge_from_dict(dict(spec.get('cfg_options') or {}))
+    if spec.get('weak_loader'):
+        swap_weak_loader(cfg, dict(spec['weak_loader']), str(spec['config']))
+    return cfg
+
+
+def swap_weak_loader(cfg: Config, loader: dict, what: str) -> Config:
+    """Make the training of ``cfg`` read its weak labels with ``loader`` (e.g. stage 1's stored
+    ones): the train pipeline's ``LoadWeakLabels`` step becomes ``loader`` and ``LoadMask`` is
+    dropped, so the training never sees a true mask. Every other step (the config's own resizing
+    and augmentation) stays as it is."""
+    ds = cfg.train_dataloader.dataset
+    while 'pipeline' not in ds and 'dataset' in ds:    # dataset wrappers (RepeatDataset, ...)
+        ds = ds.dataset
+    steps = list(ds.get('pipeline') or [])
+    types = [s.get('type') for s in steps]
+    if any(s.get('type') == 'PackSegInputs' and s.get('target', 'gt') == 'gt' for s in steps):
+        raise ValueError(f"{what}: the train pipeline packs the true masks (PackSegInputs target='gt'); a "
+                         "training on weak labels packs target='partial' or 'none'")
+    if types.count('LoadWeakLabels') != 1:
+        raise ValueError(f"{what}: weak_loader replaces the one LoadWeakLabels step of the train pipeline, "
+                         f'but that pipeline is {types}')
+    steps[types.index('LoadWeakLabels')] = loader
+    ds.pipeline = [s for s in steps if s.get('type') != 'LoadMask']
     return cfg
 
 
@@ -220,10 +244,13 @@ def _box_mask(weak) -> np.ndarray:
 class PseudoLabelsStage(Stage):
     """``pseudo_labels=dict(train=..., labeller=dict(...), dataset=dict(...), save_confidence=False)``.
 
-    ``train`` (optional) is one ``dict(config=..., cfg_options=..., env=None)`` or a list of them, each
-    with a ``name``: wsseg training configs (dense losses, logic loss, CAM, patch classifiers)
+    ``train`` (optional) is one ``dict(config=..., cfg_options=..., env=None, weak_loader=None)`` or a
+    list of them, each with a ``name``: wsseg training configs (dense losses, logic loss, CAM, patch classifiers)
     trained first by ``tools/train.py`` (resumable) in ``train_<name>/``, each last checkpoint
     linked as ``<name>.pth`` and named in the labeller's config by ``${checkpoint_<name>}``.
+    ``weak_loader`` (a pipeline step, e.g. one reading ``${weak_dir}``) takes the place of the
+    config's ``LoadWeakLabels`` step and ``LoadMask`` goes (:func:`swap_weak_loader`): the training
+    learns from stage 1's weak labels with its own augmentation.
     A single training (name ``model``) also becomes the labeller's ``checkpoint`` and lends it
     its config (e.g. ``model`` for ``NetworkPseudoLabeller``). Then ``tools/pseudo_label.py`` runs
     the labeller (any PSEUDO_LABELLERS entry) over ``dataset`` into ``masks/``, resumably.
