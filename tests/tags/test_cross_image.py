@@ -164,3 +164,39 @@ def test_cross_image_labeller_names_an_image_without_tags(shared_data, tmp_path)
     report = lab.run(ds, tmp_path / 'skip', bad_data='skip')
     assert [b['file'] for b in report['skipped_bad']] == [ds.get_data_info(1)['img_path']]
     assert sorted(p.stem for p in (tmp_path / 'skip').glob('*.png')) == sorted([ids[0], ids[2]])
+
+
+def test_cam_ensemble_averages_its_members_on_a_real_image(shared_data, tmp_path):
+    """An ensemble of two classifiers (random weights, saved as checkpoints) gives the normalised
+    mean of their CAMs, which is neither member's; (d) pools both trunks' features; a missing
+    member checkpoint is named."""
+    import torch
+
+    from wsseg.models.cam_classifier import CamClassifier, normalise_cams
+    from wsseg.pseudo.cam import CamPseudoLabeller
+    from wsseg.pseudo.cross_image import CrossImageCamLabeller
+    from wsseg.utils.checkpoint import CheckpointError
+    results = _msrc_train(shared_data, 1)[0]
+    paths = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        paths.append(tmp_path / f'cam_s{seed}.pth')
+        torch.save(dict(state_dict=CamClassifier(num_classes=21).state_dict()), paths[-1])
+    model = dict(type='CamClassifier', num_classes=21)
+    opts = dict(scales=(0.5, 0.75), flip=True, device='cpu')
+    one, two = (CamPseudoLabeller(model, str(p), **opts).class_cams(results) for p in paths)
+    both = CamPseudoLabeller(model, str(paths[0]), ensemble=[str(paths[1])], **opts).class_cams(results)
+    assert both.shape == one.shape == (21, *results['data_samples'].img_shape)
+    ref = normalise_cams(torch.from_numpy((one + two) / 2)).numpy()
+    assert np.allclose(both, ref, atol=1e-5)
+    assert np.allclose(both.max((1, 2)), 1, atol=1e-3)
+    assert not np.allclose(both, one, atol=1e-2) and not np.allclose(both, two, atol=1e-2)
+    small = dict(scales=(0.5,), flip=False, n_segments=40, device='cpu')
+    single = CrossImageCamLabeller(model, str(paths[0]), **small).image_part(results)
+    pair = CrossImageCamLabeller(model, str(paths[0]), ensemble=[str(paths[1])], **small).image_part(results)
+    assert (pair['segments'] == single['segments']).all()
+    assert pair['features'].shape[1] - single['features'].shape[1] == 512       # ResNet-18 trunk channels
+    with pytest.raises(CheckpointError, match='missing_s2.pth'):
+        CamPseudoLabeller(model, str(paths[0]), ensemble=[str(tmp_path / 'missing_s2.pth')], **opts)
+    with pytest.raises(ValueError, match="first classifier's checkpoint"):
+        CamPseudoLabeller(model, ensemble=[str(paths[1])], **opts)

@@ -14,6 +14,7 @@ the whole image is background; without one it is all 255. Either way a warning n
 """
 from __future__ import annotations
 
+import copy
 import warnings
 
 from typing import Sequence
@@ -102,18 +103,29 @@ class CamPseudoLabeller(PseudoLabeller):
         crf: ``None``, or :func:`wsseg.refine.crf.refine_mask` options (``confidence``,
             ``threshold``, ``keep_labelled``, ``n_iters``, sigmas, ...) to refine the seeds.
         device: default CUDA when available.
+        ensemble: checkpoints of more classifiers of the same ``model`` config (e.g. other
+            training seeds). Each one's CAMs are taken like this one's and the (normalised) maps
+            averaged, then normalised again: seeds of a classifier trained from scratch err on
+            different classes.
     """
 
     def __init__(self, model: dict | torch.nn.Module, checkpoint: str | None = None,
                  fg_threshold: float = 0.3, bg_threshold: float = 0.05,
                  background_index: int | None = None, flip: bool = True,
                  crf: dict | None = None, device: str | None = None,
-                 scales: Sequence[float] = (1.0,), superpixels: dict | None = None):
+                 scales: Sequence[float] = (1.0,), superpixels: dict | None = None,
+                 ensemble: Sequence[str] = ()):
         self.model = MODELS.build(model) if isinstance(model, dict) else model
+        if ensemble and not checkpoint:
+            raise ValueError('CamPseudoLabeller: an ensemble needs the first classifier\'s checkpoint too')
+        # the other members are built before any weights load, so each starts from the same module
+        others = [MODELS.build(model) if isinstance(model, dict) else copy.deepcopy(model) for _ in ensemble]
         if checkpoint:
             self.model.load_state_dict(load_state_dict_file(checkpoint, 'wsseg'))
+        for member, path in zip(others, ensemble):
+            member.load_state_dict(load_state_dict_file(path, 'wsseg'))
         self.device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-        self.model.to(self.device).eval()
+        self.members = [m.to(self.device).eval() for m in [self.model, *others]]
         cams_to_seeds(np.zeros((1, 1, 1)), np.zeros(1), fg_threshold, bg_threshold)  # checks thresholds
         self.fg_threshold, self.bg_threshold = fg_threshold, bg_threshold
         self.background_index, self.flip = background_index, flip
@@ -138,7 +150,9 @@ class CamPseudoLabeller(PseudoLabeller):
         :meth:`preprocess` batch, when the caller has it already."""
         x = self.preprocess(results) if inputs is None else inputs
         h, w = results['data_samples'].img_shape
-        return multiscale_cams(self.model, x, (h, w), self.scales, self.flip)[0].cpu().numpy()
+        cams = [multiscale_cams(m, x, (h, w), self.scales, self.flip)[0] for m in self.members]
+        cams = cams[0] if len(cams) == 1 else normalise_cams(torch.stack(cams).mean(0))
+        return cams.cpu().numpy()
 
     def label(self, results: dict) -> tuple[np.ndarray, np.ndarray]:
         sample = results['data_samples']

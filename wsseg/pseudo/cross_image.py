@@ -35,7 +35,9 @@ class CrossImageCamLabeller(CamPseudoLabeller):
     """Refinement (d): one superpixel classifier over the whole dataset, started from the CAMs.
 
     Args:
-        model, checkpoint, scales, flip, device: the CAM classifier, as :class:`CamPseudoLabeller`.
+        model, checkpoint, scales, flip, device, ensemble: the CAM classifier(s), as
+            :class:`CamPseudoLabeller`; with an ensemble the CAMs are averaged and the trunk
+            features of every member are concatenated.
         n_segments: SLIC superpixels per image.
         feature_scale: input scale of the trunk features pooled into each superpixel.
         rounds, folds, cam_weight: hard-EM options of
@@ -44,9 +46,10 @@ class CrossImageCamLabeller(CamPseudoLabeller):
 
     def __init__(self, model: dict, checkpoint: str | None = None, scales: Sequence[float] = (1.0,),
                  flip: bool = True, n_segments: int = 300, feature_scale: float = 1.0, rounds: int = 5,
-                 folds: int = 2, cam_weight: float = 0.5, device: str | None = None):
+                 folds: int = 2, cam_weight: float = 0.5, device: str | None = None,
+                 ensemble: Sequence[str] = ()):
         super().__init__(model, checkpoint, fg_threshold=0.0, bg_threshold=0.0, flip=flip, scales=scales,
-                         device=device)
+                         device=device, ensemble=ensemble)
         self.n_segments, self.feature_scale = int(n_segments), float(feature_scale)
         self.em = dict(rounds=int(rounds), folds=int(folds), cam_weight=float(cam_weight))
 
@@ -68,7 +71,8 @@ class CrossImageCamLabeller(CamPseudoLabeller):
             raise DataError(f"{sample.img_path}: tags {tags[tags >= cams.shape[0]].tolist()} >= the classifier's "
                             f'{cams.shape[0]} classes')
         image = np.ascontiguousarray(results['inputs'].permute(1, 2, 0).cpu().numpy().astype(np.uint8))[:h, :w]
-        deep = dense_trunk_features(self.model.trunk, x[:, :, :h, :w], (h, w), self.feature_scale)
+        deep = np.concatenate([dense_trunk_features(m.trunk, x[:, :, :h, :w], (h, w), self.feature_scale)
+                               for m in self.members])
         part = image_superpixels(image, cams[tags], deep, self.n_segments)
         part['segments'] = part['segments'].astype(np.uint16 if len(part['areas']) < 2 ** 16 else np.int32)
         return dict(part, tags=tags)
