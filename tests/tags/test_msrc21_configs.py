@@ -181,3 +181,21 @@ def test_chain_trains_its_cam_classifier_with_the_classifier_s_own_augmentation(
         assert [t['type'] for t in in_chain if t['type'] in LOADING] == ['LoadImage', 'LoadWeakLabels']
         (load,) = [t for t in in_chain if t['type'] == 'LoadWeakLabels']
         assert [s['type'] for s in load['sources']] == ['StoredWeakLabels'], chain
+
+
+def test_ensemble_chain_is_the_long_chain_with_two_classifier_seeds():
+    """The ensemble chain trains the 1200-iteration classifier twice (seeds 0 and 1, the long
+    chain's options otherwise) and labels with both; the rest is the long chain."""
+    base = Config.fromfile(str(REPO / 'configs/pipelines/msrc21_tags_crossimage_camlong_deeplab.py'))
+    ens = Config.fromfile(str(REPO / 'configs/pipelines/msrc21_tags_crossimage_camlong_ens_deeplab.py'))
+    one = base.pseudo_labels.train
+    assert [t.name for t in ens.pseudo_labels.train] == ['cam_s0', 'cam_s1']
+    for seed, t in enumerate(ens.pseudo_labels.train):
+        assert t.config == one.config and t.weak_loader == one.weak_loader
+        assert t.cfg_options == dict(one.cfg_options, **{'randomness.seed': seed})
+    lab = dict(ens.pseudo_labels.labeller)
+    assert lab.pop('checkpoint') == '${checkpoint_cam_s0}' and lab.pop('ensemble') == ['${checkpoint_cam_s1}']
+    assert lab == base.pseudo_labels.labeller and ens.pseudo_labels.dataset == base.pseudo_labels.dataset
+    for key in ('weak_labels', 'quality', 'stage2', 'evaluate'):
+        assert ens[key] == base[key], key
+    assert ens.work_dir != base.work_dir
