@@ -132,16 +132,18 @@ def test_cam_classifier_schedule_is_consistent(path):
     ('msrc21_tags_crossimage_camms_narrow_deeplab.py', 'configs/cam/msrc21_tags_cam_ms_narrow.py')])
 def test_cam_classifier_chains_differ_only_by_their_cam_classifier(chain, classifier):
     """The (d) chains with another CAM classifier (1200 iterations; 1200 iterations at several
-    scales) are the (d) chain with that classifier: the same labeller, quality and stage 2, their
-    own work_dir."""
+    scales) are the (d) chain with that classifier and CAMs at three scales: the same labeller
+    otherwise, the same quality and stage 2, their own work_dir."""
     base = Config.fromfile(str(REPO / 'configs/pipelines/msrc21_tags_crossimage_deeplab.py'))
     other = Config.fromfile(str(REPO / 'configs/pipelines' / chain))
     assert other.pseudo_labels.train.config == classifier
     assert Config.fromfile(str(REPO / classifier)).train_cfg.max_iters == 1200
     for key in ('cfg_options', 'weak_loader'):
         assert other.pseudo_labels.train[key] == base.pseudo_labels.train[key], key
-    for key in ('labeller', 'dataset'):
-        assert other.pseudo_labels[key] == base.pseudo_labels[key], key
+    lab = dict(other.pseudo_labels.labeller)
+    assert lab.pop('scales') == (0.4, 0.6, 0.8)          # the long classifier's CAMs gain from a third scale
+    assert lab == {k: v for k, v in base.pseudo_labels.labeller.items() if k != 'scales'}
+    assert other.pseudo_labels.dataset == base.pseudo_labels.dataset
     for key in ('weak_labels', 'quality', 'stage2', 'evaluate'):
         assert other[key] == base[key], key
     assert other.work_dir != base.work_dir
